@@ -1,0 +1,48 @@
+"""socialtap: social-media analytics from vendor APIs into Airflow, n8n and files.
+
+The public API: :class:`Task` and :func:`run` / :func:`iter_records` to fetch,
+``hookimpl`` and the declarations to write a vendor plugin.
+"""
+
+from socialtap.declarations import Credential, RateLimit, Stream, Vendor
+from socialtap.errors import (
+    AuthError,
+    ConfigError,
+    NotFoundError,
+    PayloadError,
+    QuotaError,
+    SecurityError,
+    SocialtapError,
+    VendorError,
+)
+from socialtap.hookspecs import hookimpl
+from socialtap.http import Request, Response
+from socialtap.records import Account, Observation, Post, Relation
+from socialtap.runner import Options, RunReport, Task, iter_records, run
+
+__all__ = [
+    "Account",
+    "AuthError",
+    "ConfigError",
+    "Credential",
+    "NotFoundError",
+    "Observation",
+    "Options",
+    "PayloadError",
+    "Post",
+    "QuotaError",
+    "RateLimit",
+    "Relation",
+    "Request",
+    "Response",
+    "RunReport",
+    "SecurityError",
+    "SocialtapError",
+    "Stream",
+    "Task",
+    "Vendor",
+    "VendorError",
+    "hookimpl",
+    "iter_records",
+    "run",
+]

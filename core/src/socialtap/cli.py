@@ -1,0 +1,222 @@
+"""The ``socialtap`` command line."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import typing
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import attrs
+import click
+
+from socialtap.errors import ConfigError, SocialtapError
+from socialtap.outputs import FORMATS, open_writer
+from socialtap.plugins import get_plugin_manager, get_registry, plugin_info
+from socialtap.runner import Options, RunReport, Task, iter_records
+
+
+def parse_param_pairs(pairs: Iterable[str]) -> dict[str, Any]:
+    """``-p key=value`` pairs: values parse as JSON when they can, else as strings;
+    a repeated key makes a list."""
+    params: dict[str, Any] = {}
+    repeated: set[str] = set()
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"-p expects key=value, got {pair!r}")
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = text
+        if key in params:
+            if key not in repeated:
+                params[key] = [params[key]]
+                repeated.add(key)
+            params[key].append(value)
+        else:
+            params[key] = value
+    return params
+
+
+def fail(exc: SocialtapError, debug: bool) -> typing.NoReturn:
+    if debug:
+        raise exc
+    first, _, rest = str(exc).partition("\n")
+    click.echo(f"error: {type(exc).__name__}: {first}" + (f"\n{rest}" if rest else ""), err=True)
+    sys.exit(exc.exit_code)
+
+
+@contextlib.contextmanager
+def handled(debug: bool = False) -> Iterator[None]:
+    try:
+        yield
+    except SocialtapError as exc:
+        fail(exc, debug)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="socialtap")
+def main() -> None:
+    """Pull social-media analytics from vendor APIs into files, SQLite, Airflow and n8n."""
+
+
+@main.command()
+@click.option("--all", "include_internal", is_flag=True, help="Include the core's internal default plugins.")
+def plugins(include_internal: bool) -> None:
+    """List installed plugins as JSON: name, version, hooks, vendors."""
+    with handled():
+        click.echo(json.dumps(plugin_info(get_plugin_manager(), include_internal=include_internal), indent=2))
+
+
+@main.command()
+def vendors() -> None:
+    """List the vendors of the installed plugins."""
+    with handled():
+        for vendor in get_registry().vendors():
+            streams = ", ".join(s.name for s in vendor.streams)
+            click.echo(f"{vendor.name}\t{vendor.title}\t{vendor.base_url}\tstreams: {streams}")
+
+
+def describe_params(params_class: type) -> list[dict[str, Any]]:
+    attrs.resolve_types(params_class)
+    rows = []
+    for field in attrs.fields(params_class):
+        default = field.default
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            default = default.factory()
+        rows.append(
+            {
+                "name": field.alias or field.name,
+                "type": _type_name(field.type),
+                "required": field.default is attrs.NOTHING,
+                "default": None if default is attrs.NOTHING else _jsonable(default),
+                "doc": field.metadata.get("doc", ""),
+            }
+        )
+    return rows
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) if not typing.get_args(tp) else str(tp).replace("typing.", "")  # type: ignore[return-value]
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        json.dumps(value)
+        return value
+    except TypeError:
+        return str(value)
+
+
+@main.command()
+@click.argument("vendor")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def streams(vendor: str, as_json: bool) -> None:
+    """List a vendor's streams and their params (type, default, doc)."""
+    with handled():
+        declared = get_registry().get(vendor)
+        rows = [
+            {
+                "name": s.name,
+                "description": s.description,
+                "method": s.method,
+                "path": s.path,
+                "records": [r.__name__ for r in s.records],
+                "params": describe_params(s.params),
+            }
+            for s in declared.streams
+        ]
+        if as_json:
+            click.echo(json.dumps(rows, indent=2))
+            return
+        for row in rows:
+            click.echo(f"{row['name']}: {row['description']} [{row['method']} {row['path']}] -> {', '.join(row['records'])}")
+            for p in row["params"]:
+                need = "required" if p["required"] else f"default {json.dumps(p['default'])}"
+                click.echo(f"    {p['name']} ({p['type']}, {need}){': ' + p['doc'] if p['doc'] else ''}")
+
+
+@main.command()
+@click.argument("vendor")
+@click.argument("stream")
+@click.option("-p", "--param", "pairs", multiple=True, metavar="KEY=VALUE", help="A param; repeat a key for a list.")
+@click.option("--params", "params_json", metavar="JSON", help="Params as one JSON object (merged under -p).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
+@click.option("--output", "-o", metavar="PATH", help="File (jsonl, sqlite) or directory (csv); jsonl defaults to stdout.")
+@click.option("--base-url", metavar="URL", help="Override the vendor's base URL.")
+@click.option("--sandbox", is_flag=True, help="Run against the vendor's offline sandbox with its test credentials.")
+@click.option("--max-pages", type=click.IntRange(min=1), help="Stop each chain after N pages.")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+def run(
+    vendor: str,
+    stream: str,
+    pairs: tuple[str, ...],
+    params_json: str | None,
+    fmt: str,
+    output: str | None,
+    base_url: str | None,
+    sandbox: bool,
+    max_pages: int | None,
+    debug: bool,
+) -> None:
+    """Fetch VENDOR's STREAM and write normalized records."""
+    with handled(debug):
+        params: dict[str, Any] = {}
+        if params_json:
+            try:
+                params.update(json.loads(params_json))
+            except ValueError as exc:
+                raise ConfigError(f"--params is not valid JSON: {exc}") from None
+        params.update(parse_param_pairs(pairs))
+        options = Options(base_url=base_url, max_pages=max_pages)
+        with contextlib.ExitStack() as stack:
+            credentials = None
+            if sandbox:
+                from socialtap.testing import serve_sandbox
+
+                running = stack.enter_context(serve_sandbox(vendor))
+                options = attrs.evolve(options, base_url=running.base_url)
+                credentials = running.credentials
+            task = Task(vendor, stream, params, credentials, options)
+            report = RunReport(vendor, stream, "")
+            records = iter_records(task, report=report)
+            first = next(records, None)  # validates before any output file is created
+            writer = open_writer(fmt, output)
+            try:
+                if first is not None:
+                    writer.write(first)
+                for record in records:
+                    writer.write(record)
+            finally:
+                writer.close()
+                click.echo(summary(report, output), err=True)
+
+
+def summary(report: RunReport, output: str | None) -> str:
+    counts = ", ".join(f"{n} {t}" for t, n in sorted(report.records.items())) or "no records"
+    where = f" -> {output}" if output else ""
+    return f"socialtap: {report.vendor}.{report.stream}: {counts} from {report.requests} requests, {report.pages} pages in {report.duration:.2f}s{where}"
+
+
+@main.command("sandbox")
+@click.argument("vendor")
+@click.option("--port", type=int, default=8765, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def sandbox_command(vendor: str, port: int, seed: int) -> None:
+    """Serve VENDOR's offline emulator on 127.0.0.1 until interrupted."""
+    import threading
+
+    from socialtap.testing import serve_sandbox
+
+    with handled(), serve_sandbox(vendor, port=port, seed=seed) as running:
+        creds = ", ".join(f"{k}={v}" for k, v in running.credentials.items())
+        click.echo(f"{vendor} sandbox at {running.base_url} (test credentials: {creds}); Ctrl-C to stop", err=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

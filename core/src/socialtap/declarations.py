@@ -1,0 +1,124 @@
+"""What a vendor plugin declares: its :class:`Vendor` and the :class:`Stream`\\ s it serves.
+
+A plugin registers one Vendor per API from ``socialtap_register_vendors``. Streams are
+declarative: the path template, the params class, the pagination, which list param fans
+out into independent chains or is sent in batches, and the small function that maps a
+payload onto records. The core's default plugins turn that into requests, pages and
+records; a vendor answers a hook only where its API does something the declaration
+cannot say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from socialtap.errors import ConfigError, SocialtapError
+
+if TYPE_CHECKING:
+    from socialtap.auth import AuthScheme
+    from socialtap.http import Request
+    from socialtap.pagination import Paginator
+    from socialtap.records import Record
+
+
+def _env_name(*parts: str) -> str:
+    return "_".join(["SOCIALTAP", *parts]).upper().replace("-", "_")
+
+
+@attrs.frozen
+class Credential:
+    """One credential field, read from ``SOCIALTAP_<VENDOR>_<NAME>`` when not given."""
+
+    name: str
+    doc: str = ""
+    required: bool = True
+
+
+@attrs.frozen
+class RateLimit:
+    """At most ``requests`` requests per ``per`` seconds, per credential."""
+
+    requests: int
+    per: float = 1.0
+
+    @property
+    def interval(self) -> float:
+        return self.per / self.requests
+
+
+@attrs.frozen
+class Stream:
+    """One kind of data a vendor serves, usually one documented endpoint.
+
+    - ``path``: template relative to the base URL; ``{name}`` fields come from params.
+    - ``params``: an attrs class; users' params are structured into it with cattrs.
+    - ``query`` / ``body``: functions of the (per-chain) params giving the query string
+      and the JSON body; by default every param not used in ``path`` goes to the query
+      (GET) or the body (POST).
+    - ``fan_out``: a list param whose values each start an independent request chain.
+    - ``batch``: a list param sent in batches of the vendor's ``max_batch``,
+      de-duplicated in order; each batch is its own chain.
+    - ``payload_model``: attrs class the JSON payload is structured into before
+      ``normalize`` sees it, so a malformed payload fails naming the field path.
+    - ``normalize(payload, request)``: yields records; ``request.params`` holds the
+      chain's params.
+    - ``records``: the record types this stream may yield.
+    """
+
+    name: str
+    path: str
+    params: type
+    normalize: Callable[[Any, Request], Iterable[Record]]
+    records: tuple[type, ...]
+    description: str = ""
+    method: str = "GET"
+    pagination: Paginator | None = None
+    query: Callable[[Any], Any] | None = None
+    body: Callable[[Any], Any] | None = None
+    fan_out: str | None = None
+    batch: str | None = None
+    payload_model: type | None = None
+    idempotent: bool | None = None
+
+    @property
+    def is_idempotent(self) -> bool:
+        """Whether a failed attempt may be retried (GET by default; a read-only POST may say so)."""
+        return self.idempotent if self.idempotent is not None else self.method in ("GET", "HEAD", "OPTIONS")
+
+
+@attrs.frozen
+class Vendor:
+    """A vendor API as a plugin declares it."""
+
+    name: str
+    title: str
+    base_url: str
+    auth: AuthScheme
+    streams: tuple[Stream, ...] = attrs.field(converter=tuple)
+    credentials: tuple[Credential, ...] = attrs.field(default=(), converter=tuple)
+    rate_limit: RateLimit | None = None
+    max_batch: int | None = None
+    docs_url: str | None = None
+    # Statuses that mean something else at this vendor (InfluencerDB: 429 = out of
+    # credits). The engine raises the mapped error at once and never retries it.
+    status_errors: Mapping[int, type[SocialtapError]] = attrs.field(factory=dict)
+
+    @property
+    def env_prefix(self) -> str:
+        return _env_name(self.name)
+
+    def env_var(self, field: str) -> str:
+        """The environment variable holding a credential or setting of this vendor."""
+        return _env_name(self.name, field)
+
+    def stream(self, name: str) -> Stream:
+        for stream in self.streams:
+            if stream.name == name:
+                return stream
+        known = ", ".join(s.name for s in self.streams)
+        raise ConfigError(
+            f"vendor {self.name!r} has no stream {name!r}; choose one of: {known} (see `socialtap streams {self.name}`)"
+        )

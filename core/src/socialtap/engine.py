@@ -1,0 +1,306 @@
+"""The one engine that does all HTTP for every plugin.
+
+It resolves a :class:`~socialtap.http.Request` against the vendor's base URL, refuses
+any origin but the base URL's, signs it with the vendor's auth, sends it with timeouts,
+calls the cross-cutting hooks, caps the body size, parses JSON, and turns error statuses
+into typed errors whose messages never hold a secret.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import json
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+import requests
+
+from socialtap.declarations import Vendor
+from socialtap.errors import (
+    AuthError,
+    ConfigError,
+    NotFoundError,
+    PayloadError,
+    QuotaError,
+    SecurityError,
+    SocialtapError,
+    VendorError,
+)
+from socialtap.http import Request, Response, origin, resolve_url
+
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+MAX_REDIRECTS = 5
+
+
+@attrs.frozen
+class EngineOptions:
+    """HTTP settings of a run."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    max_response_bytes: int = DEFAULT_MAX_BYTES
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret value (at least 4 characters long) replaced by ``***``."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
+
+
+def user_agent(vendor_distribution: str | None = None) -> str:
+    parts = [f"socialtap/{_version('socialtap')}"]
+    if vendor_distribution:
+        parts.append(vendor_distribution.replace(" ", "/"))
+    parts.append(f"python-requests/{requests.__version__}")
+    return " ".join(parts)
+
+
+def _version(dist: str) -> str:
+    try:
+        return md.version(dist)
+    except md.PackageNotFoundError:
+        return "0"
+
+
+class Engine:
+    """Sends requests for one vendor and credential set.
+
+    Thread-safe: each worker thread gets its own ``requests.Session`` so connections are
+    reused without sharing a session across threads.
+    """
+
+    def __init__(
+        self,
+        vendor: Vendor,
+        base_url: str,
+        auth: requests.auth.AuthBase,
+        hook: Any,
+        *,
+        options: EngineOptions | None = None,
+        secrets: Iterable[str] = (),
+        env_hint: str = "",
+        user_agent: str | None = None,
+    ):
+        self.vendor = vendor
+        self.base_url = base_url
+        self.base_origin = origin(base_url)
+        self.auth = auth
+        self.hook = hook
+        self.options = options or EngineOptions()
+        self.secrets = [s for s in secrets if s]
+        self.env_hint = env_hint
+        self.user_agent = user_agent or globals()["user_agent"]()
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+        self.requests_sent = 0
+        self.bytes_received = 0
+        self._counter_lock = threading.Lock()
+
+    # -- sessions ---------------------------------------------------------------------
+
+    @property
+    def session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.trust_env = False  # no proxies or netrc credentials from the environment
+            session.headers["User-Agent"] = self.user_agent
+            self._local.session = session
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
+
+    def close(self) -> None:
+        with self._sessions_lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
+
+    # -- sending ----------------------------------------------------------------------
+
+    def check_origin(self, url: str) -> None:
+        if origin(url) != self.base_origin:
+            scheme, host, port = origin(url)
+            raise SecurityError(
+                f"refusing to send {self.vendor.name} credentials to {scheme}://{host}:{port}: "
+                f"only the base URL's origin {self.base_origin[0]}://{self.base_origin[1]}:{self.base_origin[2]} "
+                f"is trusted. If the vendor moved, set --base-url or {self.vendor.env_var('base_url')}."
+            )
+
+    def url_of(self, request: Request) -> str:
+        return resolve_url(self.base_url, request.url)
+
+    def send(self, request: Request, attempt: int = 1) -> Response:
+        """Send once and return the response, or raise the typed error its status means."""
+        response = self.send_raw(request, attempt)
+        self.raise_for_status(request, response)
+        return response
+
+    def send_raw(self, request: Request, attempt: int = 1) -> Response:
+        """Send once and return the response whatever its status (network errors raise)."""
+        url = self.url_of(request)
+        self.check_origin(url)
+        self.hook.socialtap_before_request(vendor=self.vendor, request=request, attempt=attempt)
+        started = time.monotonic()
+        params: list[tuple[str, str]] | None = list(request.query) or None
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                raw = self.session.request(
+                    request.method,
+                    url,
+                    params=params,
+                    json=request.json,
+                    headers=dict(request.headers),
+                    auth=self.auth,
+                    timeout=(self.options.connect_timeout, self.options.read_timeout),
+                    allow_redirects=False,
+                    stream=True,
+                )
+            except requests.exceptions.InvalidURL as exc:
+                raise ConfigError(f"invalid URL for {self.vendor.name}: {redact(str(exc), self.secrets)}") from None
+            except requests.RequestException as exc:
+                raise VendorError(
+                    f"could not reach {self.vendor.title} at {self.base_origin[1]}: {type(exc).__name__}: "
+                    f"{redact(str(exc), self.secrets)}. Check the network and the base URL, then retry.",
+                    vendor=self.vendor.name,
+                ) from None
+            with self._counter_lock:
+                self.requests_sent += 1
+            if raw.is_redirect and "location" in raw.headers:
+                url = resolve_url(raw.url, raw.headers["location"])
+                raw.close()
+                self.check_origin(url)
+                params = None
+                continue
+            break
+        else:
+            raise VendorError(f"{self.vendor.title} redirected more than {MAX_REDIRECTS} times", vendor=self.vendor.name)
+        body = self._read_capped(raw)
+        payload: Any = None
+        if body:
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                payload = _NotJson(body[:300].decode("utf-8", "replace"))
+        response = Response(
+            status=raw.status_code,
+            url=raw.url,
+            headers=dict(raw.headers),
+            payload=payload,
+            size=len(body),
+            elapsed=time.monotonic() - started,
+        )
+        self.hook.socialtap_after_response(vendor=self.vendor, request=request, response=response, attempt=attempt)
+        return response
+
+    def _read_capped(self, raw: requests.Response) -> bytes:
+        cap = self.options.max_response_bytes
+        chunks: list[bytes] = []
+        total = 0
+        try:
+            for chunk in raw.iter_content(64 * 1024):
+                total += len(chunk)
+                if total > cap:
+                    raise PayloadError(
+                        f"{self.vendor.title} sent more than {cap} bytes in one response; raise the cap "
+                        f"(max_response_bytes) if this is expected, or ask for smaller pages.",
+                        vendor=self.vendor.name,
+                    )
+                chunks.append(chunk)
+        except requests.RequestException as exc:
+            raise VendorError(
+                f"{self.vendor.title} broke the connection while sending a response: {type(exc).__name__}",
+                vendor=self.vendor.name,
+            ) from None
+        finally:
+            raw.close()
+        with self._counter_lock:
+            self.bytes_received += total
+        return b"".join(chunks)
+
+    # -- statuses ---------------------------------------------------------------------
+
+    def raise_for_status(self, request: Request, response: Response) -> None:
+        status = response.status
+        if 200 <= status < 300:
+            if isinstance(response.payload, _NotJson):
+                raise PayloadError(
+                    f"{self.vendor.title} answered {request.method} {request.url} with a body that is not JSON: "
+                    f"{redact(response.payload.text, self.secrets)!r}",
+                    vendor=self.vendor.name,
+                    status=status,
+                )
+            return
+        raise self.error_for(request, response)
+
+    def error_for(self, request: Request, response: Response) -> SocialtapError:
+        status = response.status
+        detail = redact(_describe(response.payload), self.secrets)
+        where = f"{self.vendor.title} answered HTTP {status} to {request.method} {request.url}"
+        mapped = self.vendor.status_errors.get(status)
+        if mapped is not None:
+            return mapped(f"{where}: {detail}", vendor=self.vendor.name, status=status)
+        if status == 401:
+            return AuthError(
+                f"{where}: the credentials were refused ({detail}). Check {self.env_hint or 'the credentials'}; "
+                f"try `--sandbox` to run against the offline emulator.",
+                vendor=self.vendor.name,
+                status=status,
+            )
+        if status == 403:
+            return AuthError(
+                f"{where}: access denied ({detail}). The credentials in {self.env_hint or 'use'} may not be licensed "
+                f"for this endpoint; ask the vendor.",
+                vendor=self.vendor.name,
+                status=status,
+            )
+        if status == 404:
+            return NotFoundError(
+                f"{where}: not found ({detail}). Check the ids in the params.", vendor=self.vendor.name, status=status
+            )
+        if status in (400, 422):
+            problems = _problems(response.payload)
+            return ConfigError(
+                f"{where}: the vendor rejected the request; fix the params",
+                problems=problems or [detail],
+                vendor=self.vendor.name,
+                status=status,
+            )
+        if status == 429:
+            return QuotaError(
+                f"{where}: rate limit or quota exceeded ({detail}). Wait and retry later, or lower the request rate.",
+                vendor=self.vendor.name,
+                status=status,
+            )
+        return VendorError(f"{where}: {detail}. This is the vendor's side; retry later.", vendor=self.vendor.name, status=status)
+
+
+@attrs.frozen
+class _NotJson:
+    text: str
+
+
+def _describe(payload: Any) -> str:
+    if payload is None:
+        return "empty body"
+    if isinstance(payload, _NotJson):
+        return payload.text.strip()[:200] or "empty body"
+    text = json.dumps(payload)
+    return text if len(text) <= 300 else text[:300] + "..."
+
+
+def _problems(payload: Any) -> list[str]:
+    if isinstance(payload, dict):
+        for key in ("errors", "detail", "message", "error"):
+            value = payload.get(key)
+            if isinstance(value, list):
+                return [str(v) for v in value]
+            if isinstance(value, (str, dict)):
+                return [value if isinstance(value, str) else json.dumps(value)]
+    return []

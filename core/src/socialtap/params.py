@@ -1,0 +1,162 @@
+"""Params validation: users' raw params -> the stream's params object, or one ConfigError.
+
+Every problem is collected (unknown, missing and invalid params, field validators, the
+class's own cross-field ``problems()``) and reported together with its path, before any
+request is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import typing
+from collections.abc import Iterable, Mapping
+from types import SimpleNamespace
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.preconf.json import make_converter
+
+from socialtap.errors import ConfigError
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+converter = make_converter(forbid_extra_keys=True, detailed_validation=True)
+"""Structures params. Plugins may register hooks here for their own param types."""
+
+
+def _structure_day(value: Any, _type: Any) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _DAY.match(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
+
+
+def _structure_strict_str(value: Any, _type: Any) -> str:
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"expected a string, got {value!r}")
+
+
+def _structure_strict_int(value: Any, _type: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"expected an integer, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        return int(value)
+    raise ValueError(f"expected an integer, got {value!r}")
+
+
+def _structure_strict_bool(value: Any, _type: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+        return value.lower() in ("true", "1", "yes")
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+converter.register_structure_hook(dt.date, _structure_day)
+converter.register_unstructure_hook(dt.date, lambda d: d.isoformat())
+converter.register_structure_hook(str, _structure_strict_str)
+converter.register_structure_hook(int, _structure_strict_int)
+converter.register_structure_hook(bool, _structure_strict_bool)
+
+
+def _is_sequence_type(tp: Any) -> bool:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        return any(_is_sequence_type(arg) for arg in typing.get_args(tp) if arg is not type(None))
+    return origin in (list, tuple, set, frozenset) or tp in (list, tuple)
+
+
+def _messages(exc: Exception, path: str) -> list[str]:
+    if isinstance(exc, cattrs.BaseValidationError):
+        return cattrs.transform_error(exc, path=path)
+    return [f"{exc} @ {path}"]
+
+
+def validate_params(params_class: type, raw: Mapping[str, Any] | None) -> Any:
+    """Structure ``raw`` into ``params_class``; raise ConfigError listing every problem."""
+    raw = dict(raw or {})
+    attrs.resolve_types(params_class)
+    fields = {f.alias or f.name: f for f in attrs.fields(params_class)}
+    problems: list[str] = []
+
+    for name in raw:
+        if name not in fields:
+            known = ", ".join(fields) or "none"
+            problems.append(f"unknown param {name!r} (this stream takes: {known}) @ $.{name}")
+
+    values: dict[str, Any] = {}
+    for name, field in fields.items():
+        if name not in raw:
+            if field.default is attrs.NOTHING:
+                problems.append(f"missing required param {name!r} @ $.{name}")
+            continue
+        value = raw[name]
+        if value is None:
+            values[name] = None if field.default is attrs.NOTHING else field.default
+            if field.default is attrs.NOTHING:
+                problems.append(f"param {name!r} must not be null @ $.{name}")
+            continue
+        # A list param given once (``-p ids=1``) is a one-item list, not its characters.
+        if _is_sequence_type(field.type) and not isinstance(value, (list, tuple)):
+            value = [value]
+        try:
+            values[name] = converter.structure(value, field.type)
+        except Exception as exc:
+            problems.extend(_messages(exc, f"$.{name}"))
+            continue
+        if field.validator is not None:
+            try:
+                field.validator(SimpleNamespace(**values), field, values[name])
+            except (ValueError, TypeError) as exc:
+                problems.append(f"{_validator_message(exc)} @ $.{name}")
+
+    if not problems:
+        try:
+            instance = params_class(**values)
+        except (ValueError, TypeError) as exc:
+            problems.append(str(exc))
+        else:
+            check = getattr(instance, "problems", None)
+            problems.extend(check() if callable(check) else [])
+            if not problems:
+                return instance
+    raise ConfigError("invalid params", problems=problems)
+
+
+def _validator_message(exc: Exception) -> str:
+    # attrs validators raise with (message, attribute, ...) args; keep the message.
+    return str(exc.args[0]) if exc.args else str(exc)
+
+
+# --- small helpers plugins use in params classes ------------------------------------
+
+
+def date_range_problems(
+    start: dt.date | None,
+    end: dt.date | None,
+    *,
+    names: tuple[str, str] = ("start_date", "end_date"),
+    both_or_neither: bool = True,
+    strict: bool = False,
+) -> Iterable[str]:
+    """Cross-field checks for a date range: both or neither, and start not after end."""
+    first, second = names
+    if both_or_neither and (start is None) != (end is None):
+        yield f"give both {first} and {second}, or neither @ $.{first if start is None else second}"
+    if start is not None and end is not None:
+        if start > end or (strict and start == end):
+            yield f"{first} {start} is after {second} {end}; swap them @ $.{first}"
+
+
+def unstructure(params: Any) -> dict[str, Any]:
+    """Params as JSON-safe data (for stable task ids, state and reports)."""
+    return converter.unstructure(params)

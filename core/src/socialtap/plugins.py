@@ -1,0 +1,211 @@
+"""The plugin manager: internal default plugins, entry-point discovery, the vendor registry.
+
+Entry points in the ``socialtap`` group are loaded one by one, so a plugin that fails to
+import is named in a warning and the others still work. ``SOCIALTAP_LOAD_PLUGINS=a,b``
+loads only the named entry points (an empty value loads none); ``SOCIALTAP_TRACE_PLUGINS=1``
+traces every hook call to stderr.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata as md
+import os
+import sys
+import threading
+import warnings
+from typing import Any
+
+import attrs
+import pluggy
+
+from socialtap import hookspecs
+from socialtap.declarations import Vendor
+from socialtap.errors import ConfigError
+
+DEFAULT_PLUGINS = (
+    "socialtap.auth",
+    "socialtap.fetch",
+    "socialtap.pagination",
+    "socialtap.normalize",
+)
+ENTRY_POINT_GROUP = "socialtap"
+
+
+class PluginLoadWarning(UserWarning):
+    """A plugin's entry point could not be loaded; the other plugins still work."""
+
+
+@attrs.define
+class Registered:
+    vendor: Vendor
+    plugin_name: str
+    distribution: str
+
+
+class Registry:
+    """Vendors registered by all plugins, by name."""
+
+    def __init__(self, pm: pluggy.PluginManager):
+        self.pm = pm
+        self.entries: dict[str, Registered] = {}
+        for impl in pm.hook.socialtap_register_vendors.get_hookimpls():
+            dist = distribution_of(pm, impl.plugin)
+            impl.function(register=lambda vendor, _n=impl.plugin_name, _d=dist: self._add(vendor, _n, _d))
+
+    def _add(self, vendor: Vendor, plugin_name: str, distribution: str) -> None:
+        if not isinstance(vendor, Vendor):
+            raise ConfigError(f"plugin {plugin_name!r} ({distribution}) registered {vendor!r}, not a socialtap Vendor")
+        existing = self.entries.get(vendor.name)
+        if existing is not None:
+            raise ConfigError(
+                f"vendor {vendor.name!r} is registered twice: by {existing.distribution} "
+                f"(plugin {existing.plugin_name!r}) and by {distribution} (plugin {plugin_name!r}); "
+                f"uninstall one of them, or pick one with SOCIALTAP_LOAD_PLUGINS"
+            )
+        self.entries[vendor.name] = Registered(vendor, plugin_name, distribution)
+
+    def vendors(self) -> list[Vendor]:
+        return [entry.vendor for entry in self.entries.values()]
+
+    def get(self, name: str) -> Vendor:
+        try:
+            return self.entries[name].vendor
+        except KeyError:
+            known = ", ".join(sorted(self.entries)) or "none installed"
+            raise ConfigError(
+                f"unknown vendor {name!r} (installed: {known}); install its plugin, "
+                f"e.g. `pip install socialtap-{name}`, and check `socialtap plugins`"
+            ) from None
+
+
+class PluginManager(pluggy.PluginManager):
+    """pluggy's manager, remembering which distribution each entry-point plugin came from."""
+
+    def __init__(self) -> None:
+        super().__init__(hookspecs.PROJECT)
+        self.distributions: dict[str, tuple[str, str]] = {}
+
+
+def distribution_of(pm: pluggy.PluginManager, plugin: Any) -> str:
+    name = pm.get_name(plugin) or ""
+    dist = getattr(pm, "distributions", {}).get(name)
+    if dist is not None:
+        return f"{dist[0]} {dist[1]}"
+    return "socialtap (internal)" if name in DEFAULT_PLUGINS else f"plugin {name!r} registered in code"
+
+
+def _allow_list() -> set[str] | None:
+    value = os.environ.get("SOCIALTAP_LOAD_PLUGINS")
+    if value is None:
+        return None
+    return {name.strip() for name in value.split(",") if name.strip()}
+
+
+def load_entry_points(pm: pluggy.PluginManager) -> None:
+    allowed = _allow_list()
+    for ep in md.entry_points(group=ENTRY_POINT_GROUP):
+        if allowed is not None and ep.name not in allowed:
+            continue
+        if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
+            continue
+        dist_name = ep.dist.name if ep.dist else "unknown distribution"
+        try:
+            plugin = ep.load()
+        except Exception as exc:
+            warnings.warn(
+                f"socialtap plugin {ep.name!r} from {dist_name} failed to load and is skipped: "
+                f"{type(exc).__name__}: {exc}. Reinstall or upgrade it, or leave it out with "
+                f"SOCIALTAP_LOAD_PLUGINS.",
+                PluginLoadWarning,
+                stacklevel=2,
+            )
+            continue
+        pm.register(plugin, name=ep.name)
+        if ep.dist is not None:
+            pm.distributions[ep.name] = (ep.dist.name, ep.dist.version)
+
+
+def make_plugin_manager(*, load_entry_points_: bool = True, extra: tuple[Any, ...] = ()) -> pluggy.PluginManager:
+    """A fresh plugin manager with the defaults, installed plugins and ``extra`` objects."""
+    pm = PluginManager()
+    pm.add_hookspecs(hookspecs)
+    for module_name in DEFAULT_PLUGINS:
+        pm.register(importlib.import_module(module_name), name=module_name)
+    if load_entry_points_:
+        load_entry_points(pm)
+    for plugin in extra:
+        pm.register(plugin)
+    pm.check_pending()
+    if os.environ.get("SOCIALTAP_TRACE_PLUGINS", "").lower() not in ("", "0", "false", "no"):
+        pm.trace.root.setwriter(sys.stderr.write)
+        pm.enable_tracing()
+    return pm
+
+
+_lock = threading.Lock()
+_pm: pluggy.PluginManager | None = None
+_registry: Registry | None = None
+
+
+def get_plugin_manager() -> pluggy.PluginManager:
+    """The process-wide plugin manager, built on first use."""
+    global _pm
+    with _lock:
+        if _pm is None:
+            _pm = make_plugin_manager()
+        return _pm
+
+
+def get_registry(pm: pluggy.PluginManager | None = None) -> Registry:
+    """The vendors of ``pm`` (default: the process-wide manager)."""
+    global _registry
+    if pm is not None:
+        return Registry(pm)
+    pm = get_plugin_manager()
+    with _lock:
+        if _registry is None:
+            _registry = Registry(pm)
+        return _registry
+
+
+def reset() -> None:
+    """Forget the process-wide manager (tests, or after installing a plugin)."""
+    global _pm, _registry
+    with _lock:
+        _pm = None
+        _registry = None
+
+
+def plugin_info(pm: pluggy.PluginManager, *, include_internal: bool = False) -> list[dict[str, Any]]:
+    """What ``socialtap plugins`` prints: name, version, hooks and vendors of each plugin."""
+    registry = Registry(pm)
+    vendors_by_plugin: dict[str, list[str]] = {}
+    for name, entry in registry.entries.items():
+        vendors_by_plugin.setdefault(entry.plugin_name, []).append(name)
+    versions = getattr(pm, "distributions", {})
+    rows = []
+    for name, plugin in pm.list_name_plugin():
+        internal = name in DEFAULT_PLUGINS
+        if internal and not include_internal:
+            continue
+        hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
+        dist, version = versions.get(name, ("socialtap", _core_version()) if internal else (None, None))
+        rows.append(
+            {
+                "name": name,
+                "distribution": dist,
+                "version": version,
+                "internal": internal,
+                "hooks": hooks,
+                "vendors": vendors_by_plugin.get(name, []),
+            }
+        )
+    return rows
+
+
+def _core_version() -> str:
+    try:
+        return md.version("socialtap")
+    except md.PackageNotFoundError:
+        return "unknown"

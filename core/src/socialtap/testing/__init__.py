@@ -1,0 +1,67 @@
+"""The plugin test kit: serve sandboxes, inject faults, run the contract suite.
+
+Install with ``pip install socialtap[testing]``. ``serve_sandbox("metrika")`` serves a
+vendor's emulator on 127.0.0.1 and gives the base URL and test credentials to point a
+``Task`` at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+import pluggy
+
+from socialtap.errors import ConfigError
+from socialtap.plugins import get_plugin_manager, get_registry
+from socialtap.testing.server import ServedApp, serve_app
+
+__all__ = ["RunningSandbox", "ServedApp", "serve_app", "serve_sandbox", "sandbox_task_options"]
+
+
+@attrs.frozen
+class RunningSandbox:
+    """A vendor sandbox being served: where it is and how to log in."""
+
+    vendor: str
+    base_url: str
+    credentials: dict[str, str] = attrs.field(repr=False)
+    app: Any
+    served: ServedApp
+
+
+@contextmanager
+def serve_sandbox(
+    vendor_name: str,
+    *,
+    seed: int = 0,
+    port: int = 0,
+    plugin_manager: pluggy.PluginManager | None = None,
+    wrap: Any = None,
+    **options: Any,
+) -> Iterator[RunningSandbox]:
+    """Serve ``vendor_name``'s sandbox on 127.0.0.1 for the duration of the block.
+
+    ``options`` go to the sandbox's app factory (sizes, limits); ``wrap`` (e.g. a fault
+    injector) wraps the app before it is served.
+    """
+    pm = plugin_manager or get_plugin_manager()
+    vendor = get_registry(plugin_manager).get(vendor_name)
+    sandbox = pm.hook.socialtap_sandbox(vendor=vendor)
+    if sandbox is None:
+        raise ConfigError(f"vendor {vendor_name!r} ships no sandbox (no plugin answers socialtap_sandbox)")
+    app = sandbox.app(seed=seed, **options)
+    served_app = wrap(app) if wrap is not None else app
+    with serve_app(served_app, port=port) as served:
+        base_path = urlsplit(vendor.base_url).path.rstrip("/")
+        yield RunningSandbox(vendor_name, served.url + base_path, dict(sandbox.credentials), app, served)
+
+
+def sandbox_task_options(running: RunningSandbox, **options: Any) -> Any:
+    """``Options`` pointing a task at a running sandbox."""
+    from socialtap.runner import Options
+
+    return Options(base_url=running.base_url, **options)

@@ -1,0 +1,32 @@
+"""pytest fixtures for plugin authors, loaded automatically through the ``pytest11`` entry point.
+
+- ``socialtap_plugin_manager``: a fresh plugin manager with every installed plugin.
+- ``sandbox_server``: a factory ``sandbox_server(vendor, seed=0, faults=None, **options)``
+  serving a vendor's sandbox on 127.0.0.1 for the test's duration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from typing import Any
+
+import pytest
+
+from socialtap.plugins import make_plugin_manager
+from socialtap.testing import RunningSandbox, serve_sandbox
+
+
+@pytest.fixture
+def socialtap_plugin_manager():
+    return make_plugin_manager()
+
+
+@pytest.fixture
+def sandbox_server() -> Iterator[Any]:
+    with ExitStack() as stack:
+
+        def start(vendor: str, **options: Any) -> RunningSandbox:
+            return stack.enter_context(serve_sandbox(vendor, **options))
+
+        yield start

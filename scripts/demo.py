@@ -1,0 +1,49 @@
+"""`make demo`: a real fetch over HTTP through a vendor sandbox into an embedded SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+DB = Path("demo/socialtap.sqlite")
+COMMAND = [
+    "socialtap",
+    "run",
+    "example",
+    "profiles",
+    "-p",
+    "profile_id=natgeo",
+    "-p",
+    "profile_id=nasa",
+    "-p",
+    "profile_id=new_account",
+    "--sandbox",
+    "--format",
+    "sqlite",
+    "--output",
+    str(DB),
+]
+
+
+def main() -> int:
+    bin_dir = Path(sys.executable).parent
+    print("$", " ".join(COMMAND), flush=True)
+    done = subprocess.run([str(bin_dir / COMMAND[0]), *COMMAND[1:]], check=False)
+    if done.returncode:
+        return done.returncode
+    with sqlite3.connect(DB) as db:
+        print(f"\n{DB} now holds:")
+        for table in ("account", "post", "observation", "relation"):
+            count = db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+            print(f"  {table:<12} {count:>5} rows")
+        print("\nlatest observations:")
+        rows = db.execute("SELECT platform, entity_id, metric, value, status FROM observation ORDER BY entity_id, metric LIMIT 8")
+        for row in rows:
+            print("  " + "  ".join("null" if v is None else str(v) for v in row))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

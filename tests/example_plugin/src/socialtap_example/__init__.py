@@ -1,0 +1,1 @@
+"""Example vendor plugin for socialtap's tests (vendor ``example``)."""
