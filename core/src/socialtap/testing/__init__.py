@@ -31,6 +31,12 @@ class RunningSandbox:
     credentials: dict[str, str] = attrs.field(repr=False)
     app: Any
     served: ServedApp
+    injector: Any = None
+
+    @property
+    def faults_seen(self) -> dict[str, int]:
+        """Faults injected so far, by kind (empty without fault injection)."""
+        return dict(self.injector.counts) if self.injector is not None else {}
 
 
 @contextmanager
@@ -41,23 +47,34 @@ def serve_sandbox(
     port: int = 0,
     plugin_manager: pluggy.PluginManager | None = None,
     wrap: Any = None,
+    faults: Any = None,
     **options: Any,
 ) -> Iterator[RunningSandbox]:
     """Serve ``vendor_name``'s sandbox on 127.0.0.1 for the duration of the block.
 
-    ``options`` go to the sandbox's app factory (sizes, limits); ``wrap`` (e.g. a fault
-    injector) wraps the app before it is served.
+    ``options`` go to the sandbox's app factory (sizes, limits); ``faults`` (a
+    :class:`~socialtap.testing.faults.Faults` or its spec string) injects faults; ``wrap``
+    wraps the app in any other WSGI middleware before it is served.
     """
+    from socialtap.testing.faults import FaultInjector, Faults
+
     pm = plugin_manager or get_plugin_manager()
     vendor = get_registry(plugin_manager).get(vendor_name)
     sandbox = pm.hook.socialtap_sandbox(vendor=vendor)
     if sandbox is None:
         raise ConfigError(f"vendor {vendor_name!r} ships no sandbox (no plugin answers socialtap_sandbox)")
     app = sandbox.app(seed=seed, **options)
-    served_app = wrap(app) if wrap is not None else app
+    injector = None
+    served_app = app
+    if faults is not None:
+        injector = FaultInjector(app, Faults.parse(faults) if isinstance(faults, str) else faults)
+        served_app = injector
+    if wrap is not None:
+        served_app = wrap(served_app)
+        injector = injector or (served_app if isinstance(served_app, FaultInjector) else None)
     with serve_app(served_app, port=port) as served:
         base_path = urlsplit(vendor.base_url).path.rstrip("/")
-        yield RunningSandbox(vendor_name, served.url + base_path, dict(sandbox.credentials), app, served)
+        yield RunningSandbox(vendor_name, served.url + base_path, dict(sandbox.credentials), app, served, injector)
 
 
 def sandbox_task_options(running: RunningSandbox, **options: Any) -> Any:

@@ -1,0 +1,206 @@
+"""The contract suite every vendor plugin runs against its own sandbox.
+
+A plugin adds one small test module::
+
+    from socialtap.testing.contract import ContractSuite
+
+    class TestContract(ContractSuite):
+        vendor = "metrika"
+        sample_params = {"accounts": {"resources": ["instagram:natgeo"]}}   # every stream
+        invalid_params = {"accounts": {"resources": [{"platform": "myspace", "identifier": "x"}]}}
+
+and pytest collects the checks below, parametrised over the vendor's streams. They say
+whether the plugin is right: it registers, its streams validate params, every stream runs
+end to end over real HTTP on 127.0.0.1 and yields well-formed records of its declared
+types exactly once, records round-trip through the converter, a bad credential is an
+AuthError naming the env var, invalid params fail before any request, faults (5xx,
+resets, 429) change nothing in the result, and no credential leaks anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from typing import Any, ClassVar
+
+import pytest
+
+from socialtap.errors import AuthError, ConfigError, SocialtapError
+from socialtap.plugins import get_registry, make_plugin_manager
+from socialtap.records import RECORD_TYPES, from_item, natural_key, to_item
+from socialtap.runner import Options, RunReport, Task, iter_records
+from socialtap.testing import RunningSandbox, serve_sandbox
+from socialtap.testing.faults import Faults
+
+
+def comparable(records: list[Any]) -> list[dict[str, Any]]:
+    """Records as dicts without ``fetched_at`` (the only field that depends on the clock)."""
+    return [{k: v for k, v in to_item(r).items() if k != "fetched_at"} for r in records]
+
+
+class ContractSuite:
+    """Subclass it in a test module, setting the class attributes below."""
+
+    vendor: ClassVar[str]
+    sample_params: ClassVar[dict[str, dict[str, Any]]] = {}
+    """Params per stream for an end-to-end run against the sandbox. Every stream needs one."""
+    invalid_params: ClassVar[dict[str, dict[str, Any]]] = {}
+    """Params per stream that must be refused with ConfigError before any request."""
+    sandbox_options: ClassVar[dict[str, Any]] = {}
+    """Keyword arguments for the sandbox's app factory (sizes)."""
+    run_options: ClassVar[dict[str, Any]] = {}
+    """Keyword arguments for :class:`socialtap.runner.Options` in every run."""
+    faults: ClassVar[str] = "error_rate=0.15,reset_rate=0.1,seed=11"
+    """The fault plan under which every stream must still give the same records."""
+
+    # -- parametrisation -------------------------------------------------------------
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if "stream_name" in metafunc.fixturenames:
+            names = [s.name for s in self._vendor().streams]
+            metafunc.parametrize("stream_name", names)
+        if "invalid_stream_name" in metafunc.fixturenames:
+            metafunc.parametrize(
+                "invalid_stream_name",
+                sorted(self.invalid_params) or [pytest.param(None, marks=pytest.mark.skip(reason="no invalid_params declared"))],
+            )
+
+    # -- helpers ---------------------------------------------------------------------
+
+    @classmethod
+    def _vendor(cls):
+        return get_registry(make_plugin_manager()).get(cls.vendor)
+
+    def sandbox(self, **kwargs: Any):
+        kwargs.setdefault("faults", Faults())  # an empty plan still counts requests
+        return serve_sandbox(self.vendor, plugin_manager=make_plugin_manager(), **self.sandbox_options, **kwargs)
+
+    def task(
+        self,
+        running: RunningSandbox,
+        stream: str,
+        params: dict[str, Any] | None = None,
+        credentials: dict[str, str] | None = None,
+    ) -> Task:
+        options = Options(base_url=running.base_url, **self.run_options)
+        return Task(
+            self.vendor,
+            stream,
+            self.sample_params[stream] if params is None else params,
+            running.credentials if credentials is None else credentials,
+            options,
+        )
+
+    def fetch(self, running: RunningSandbox, stream: str) -> tuple[list[Any], RunReport]:
+        report = RunReport(self.vendor, stream, "")
+        records = list(iter_records(self.task(running, stream), report=report, plugin_manager=make_plugin_manager()))
+        return records, report
+
+    # -- the contract ----------------------------------------------------------------
+
+    def test_vendor_is_registered_with_a_sandbox(self) -> None:
+        vendor = self._vendor()
+        assert vendor.streams, f"{self.vendor} declares no streams"
+        assert vendor.base_url.startswith("https://"), "the default base URL should be the vendor's https URL"
+        assert vendor.auth.fields(), "the auth scheme needs at least one credential field"
+        for stream in vendor.streams:
+            unknown = [t for t in stream.records if t not in RECORD_TYPES.values()]
+            assert stream.records and not unknown, f"{stream.name}: declare records from socialtap.records, got {stream.records}"
+        assert make_plugin_manager().hook.socialtap_sandbox(vendor=vendor) is not None, "answer socialtap_sandbox"
+
+    def test_every_stream_has_sample_params(self) -> None:
+        missing = [s.name for s in self._vendor().streams if s.name not in self.sample_params]
+        assert not missing, f"add sample_params for: {', '.join(missing)}"
+
+    def test_stream_runs_end_to_end(self, stream_name: str) -> None:
+        stream = self._vendor().stream(stream_name)
+        with self.sandbox() as running:
+            records, report = self.fetch(running, stream_name)
+            secrets = [v for v in running.credentials.values() if v]
+        assert records, f"{stream_name} yielded no records from the sandbox with {self.sample_params[stream_name]}"
+        assert report.requests >= 1 and report.pages >= 1
+        wrong = {type(r).__name__ for r in records if type(r) not in stream.records}
+        assert not wrong, f"{stream_name} yielded {wrong}, not declared in Stream.records"
+        for record in records:
+            assert from_item(json.loads(json.dumps(to_item(record)))) == record, f"round trip changed {record}"
+        keys = Counter((type(r).__name__, natural_key(r)) for r in records)
+        twice = [k for k, n in keys.items() if n > 1]
+        assert not twice, f"{stream_name} yielded the same record more than once (pagination or batching): {twice[:3]}"
+        dumped = json.dumps([to_item(r) for r in records])
+        assert not any(secret in dumped for secret in secrets), "a credential value appears in a record"
+
+    def test_stream_is_deterministic_for_a_seed(self, stream_name: str) -> None:
+        with self.sandbox() as running:
+            first, _ = self.fetch(running, stream_name)
+        with self.sandbox() as running:
+            second, _ = self.fetch(running, stream_name)
+        assert comparable(first) == comparable(second)
+
+    def test_bad_credentials_raise_auth_error(self) -> None:
+        stream = next(iter(self.sample_params), None) or self._vendor().streams[0].name
+        vendor = self._vendor()
+        with self.sandbox() as running:
+            wrong = {k: f"wrong-{k}-0000" for k in running.credentials}
+            with pytest.raises(AuthError) as caught:
+                list(iter_records(self.task(running, stream, credentials=wrong), plugin_manager=make_plugin_manager()))
+        message = str(caught.value)
+        env_vars = [vendor.env_var(name) for group in vendor.auth.fields() for name in group]
+        assert any(var in message for var in env_vars), f"the AuthError should name one of {env_vars}: {message}"
+        assert not any(value in message for value in wrong.values()), "the AuthError shows the credential"
+
+    def test_missing_credentials_name_the_env_var(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        vendor = self._vendor()
+        for group in vendor.auth.fields():
+            for name in group:
+                monkeypatch.delenv(vendor.env_var(name), raising=False)
+        stream = next(iter(self.sample_params), vendor.streams[0].name)
+        with self.sandbox() as running:
+            task = Task(self.vendor, stream, self.sample_params.get(stream, {}), None, Options(base_url=running.base_url))
+            with pytest.raises(ConfigError) as caught:
+                list(iter_records(task, plugin_manager=make_plugin_manager()))
+            assert running.faults_seen.get("requests", 0) == 0
+        assert vendor.env_var(vendor.auth.fields()[0][0]) in str(caught.value)
+
+    def test_invalid_params_fail_before_any_request(self, invalid_stream_name: str) -> None:
+        with self.sandbox() as running:
+            with pytest.raises(ConfigError) as caught:
+                list(
+                    iter_records(
+                        self.task(running, invalid_stream_name, self.invalid_params[invalid_stream_name]),
+                        plugin_manager=make_plugin_manager(),
+                    )
+                )
+            assert running.faults_seen.get("requests", 0) == 0, "a request was sent before params were validated"
+        assert caught.value.problems, "ConfigError should list the problems"
+
+    def test_same_records_under_faults(self, stream_name: str) -> None:
+        import importlib.util
+
+        if importlib.util.find_spec("socialtap.retry") is None:  # TODO(issue 4): remove once retries land
+            pytest.skip("the engine has no retries yet")
+        with self.sandbox() as running:
+            clean, _ = self.fetch(running, stream_name)
+        with self.sandbox(faults=self.faults) as running:
+            faulty, report = self.fetch(running, stream_name)
+            seen = running.faults_seen
+        assert comparable(faulty) == comparable(clean)
+        injected = sum(n for kind, n in seen.items() if kind != "requests")
+        assert report.retries >= injected - sum(n for k, n in seen.items() if k == "throttled"), (seen, report.retries)
+
+    def test_no_credential_in_logs_or_errors(self, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> None:
+        stream = next(iter(self.sample_params), self._vendor().streams[0].name)
+        caplog.set_level(logging.DEBUG)
+        messages = []
+        with self.sandbox() as running:
+            secrets = [v for v in running.credentials.values() if v]
+            self.fetch(running, stream)
+            wrong = {k: f"{v}-but-wrong" for k, v in running.credentials.items()}
+            try:
+                list(iter_records(self.task(running, stream, credentials=wrong), plugin_manager=make_plugin_manager()))
+            except SocialtapError as exc:
+                messages.append(str(exc))
+        out = capsys.readouterr()
+        text = "\n".join([caplog.text, out.out, out.err, *messages])
+        for secret in [*secrets, *wrong.values()]:
+            assert secret not in text, "a credential value appears in logs, output or an error"
