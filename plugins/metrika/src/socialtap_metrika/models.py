@@ -1,0 +1,43 @@
+"""Payload models of ``POST /resources/search``, field by field as Metrika documents them.
+
+The core structures every response into :class:`SearchResponse` before normalization, so
+a response that drifts from the documented shape (a missing ``status``, a status value
+the docs do not list, a string where a number belongs) fails as a PayloadError naming
+the field path instead of writing wrong records.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+RESOURCE_STATUSES = ("available", "pending", "not_found", "unavailable")
+"""Resource-level ``status``: is the social account known and being collected."""
+
+METRIC_STATUSES = ("available", "unavailable", "pending")
+"""Metric-level ``status``: is this number ready, impossible on the platform, or coming."""
+
+
+@attrs.frozen
+class Metric:
+    """``metrics.<name>``: a value (null when the account could not be resolved) and its status."""
+
+    value: int | float | None
+    status: str = attrs.field(validator=attrs.validators.in_(METRIC_STATUSES))
+
+
+@attrs.frozen
+class ResourceResult:
+    """One entry of ``data``: one requested resource, in request order."""
+
+    platform: str
+    identifier: str
+    status: str = attrs.field(validator=attrs.validators.in_(RESOURCE_STATUSES))
+    # Documented as always present; tolerate null/absent for an unresolved resource.
+    metrics: dict[str, Metric] | None = None
+
+
+@attrs.frozen
+class SearchResponse:
+    """The 200 body: ``{"data": [...]}``."""
+
+    data: list[ResourceResult]
