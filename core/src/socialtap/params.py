@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 import cattrs
 from cattrs.preconf.json import make_converter
+from cattrs.v import format_exception
 
 from socialtap.errors import ConfigError
 
@@ -75,9 +76,17 @@ def _is_sequence_type(tp: Any) -> bool:
     return origin in (list, tuple, set, frozenset) or tp in (list, tuple)
 
 
+def _format_exception(exc: BaseException, type_: Any) -> str:
+    # A structure hook's own ValueError says what a valid value looks like (plugins'
+    # param types: "unknown platform 'myspace'; Metrika supports: ..."): keep it.
+    if type(exc) is ValueError and exc.args and isinstance(exc.args[0], str):
+        return exc.args[0]
+    return format_exception(exc, type_)
+
+
 def _messages(exc: Exception, path: str) -> list[str]:
     if isinstance(exc, cattrs.BaseValidationError):
-        return cattrs.transform_error(exc, path=path)
+        return cattrs.transform_error(exc, path=path, format_exception=_format_exception)
     return [f"{exc} @ {path}"]
 
 
