@@ -8,13 +8,18 @@ the field path instead of writing wrong records.
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import attrs
 
-RESOURCE_STATUSES = ("available", "pending", "not_found", "unavailable")
+ResourceStatus = Literal["available", "pending", "not_found", "unavailable"]
 """Resource-level ``status``: is the social account known and being collected."""
 
-METRIC_STATUSES = ("available", "unavailable", "pending")
+MetricStatus = Literal["available", "unavailable", "pending"]
 """Metric-level ``status``: is this number ready, impossible on the platform, or coming."""
+
+RESOURCE_STATUSES: tuple[str, ...] = get_args(ResourceStatus)
+METRIC_STATUSES: tuple[str, ...] = get_args(MetricStatus)
 
 
 @attrs.frozen
@@ -22,7 +27,7 @@ class Metric:
     """``metrics.<name>``: a value (null when the account could not be resolved) and its status."""
 
     value: int | float | None
-    status: str = attrs.field(validator=attrs.validators.in_(METRIC_STATUSES))
+    status: MetricStatus
 
 
 @attrs.frozen
@@ -31,7 +36,7 @@ class ResourceResult:
 
     platform: str
     identifier: str
-    status: str = attrs.field(validator=attrs.validators.in_(RESOURCE_STATUSES))
+    status: ResourceStatus
     # Documented as always present; tolerate null/absent for an unresolved resource.
     metrics: dict[str, Metric] | None = None
 

@@ -1,0 +1,123 @@
+"""Metrika's documented errors over real HTTP: what the sandbox answers, what the user gets."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from socialtap import AuthError, ConfigError, QuotaError, Request, Task, VendorError, iter_records
+from socialtap.engine import Engine
+from socialtap.plugins import get_registry, make_plugin_manager
+from socialtap.testing import sandbox_task_options, serve_sandbox
+from socialtap.testing.emulator import json_response
+from socialtap_metrika.sandbox import TEST_TOKEN
+
+WRONG = "not-the-metrika-token-1234"
+ITEM = {"platform": "instagram", "type": "account", "identifier": "natgeo"}
+
+
+def search(sandbox, body, token=TEST_TOKEN):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return requests.post(f"{sandbox.base_url}/resources/search", json=body, headers=headers, timeout=10)
+
+
+def engine_for(sandbox, token=TEST_TOKEN):
+    pm = make_plugin_manager()
+    vendor = get_registry(pm).get("metrika")
+    auth = pm.hook.socialtap_auth(vendor=vendor, credentials={"token": token})
+    return Engine(vendor, sandbox.base_url, auth, pm.hook, secrets=[token], env_hint="SOCIALTAP_METRIKA_TOKEN")
+
+
+def run(sandbox, resources, token=TEST_TOKEN):
+    task = Task("metrika", "accounts", {"resources": resources}, {"token": token}, sandbox_task_options(sandbox))
+    return list(iter_records(task, plugin_manager=make_plugin_manager()))
+
+
+# -- the sandbox answers as documented ------------------------------------------------
+
+
+@pytest.mark.parametrize("token", [None, WRONG])
+def test_sandbox_refuses_a_missing_or_wrong_token_with_401(token):
+    with serve_sandbox("metrika") as sandbox:
+        answer = search(sandbox, {"resources": [ITEM]}, token=token)
+        assert sandbox.app.stats["search"] == 0
+    assert answer.status_code == 401
+    assert "Authorization: Bearer" in answer.json()["errors"][0]
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ({}, "'resources' field is required"),
+        ({"resources": [ITEM] * 11}, "'resources' may contain at most 10 resources per request, got 11"),
+        ({"resources": [{**ITEM, "platform": "myspace"}]}, "'resources[0].platform' must be one of: facebook"),
+        ({"resources": [{"platform": "x", "identifier": "a"}]}, "'resources[0].type' field is required"),
+    ],
+)
+def test_sandbox_validation_errors_are_422_with_an_errors_list(body, error):
+    with serve_sandbox("metrika") as sandbox:
+        answer = search(sandbox, body)
+    assert answer.status_code == 422
+    assert any(message.startswith(error) for message in answer.json()["errors"])
+
+
+def test_sandbox_removes_duplicates_and_keeps_request_order():
+    nasa = {**ITEM, "identifier": "nasa"}
+    with serve_sandbox("metrika") as sandbox:
+        answer = search(sandbox, {"resources": [nasa, ITEM, nasa, ITEM]})
+    assert answer.status_code == 200
+    assert [entry["identifier"] for entry in answer.json()["data"]] == ["nasa", "natgeo"]
+
+
+# -- and the client maps each onto a typed error --------------------------------------
+
+
+def test_401_is_an_auth_error_naming_the_env_var_not_the_token():
+    with serve_sandbox("metrika") as sandbox, pytest.raises(AuthError) as caught:
+        run(sandbox, ["instagram:natgeo"], token=WRONG)
+    assert caught.value.status == 401
+    assert "SOCIALTAP_METRIKA_TOKEN" in str(caught.value)
+    assert WRONG not in str(caught.value)
+
+
+def test_422_is_a_config_error_carrying_the_servers_errors():
+    # The plugin never sends more than 10 resources; send 11 by hand to see the mapping.
+    with serve_sandbox("metrika") as sandbox, pytest.raises(ConfigError) as caught:
+        engine_for(sandbox).send(Request("POST", "/resources/search", json={"resources": [ITEM] * 11}))
+    assert caught.value.status == 422
+    assert caught.value.problems == ["'resources' may contain at most 10 resources per request, got 11"]
+
+
+def test_429_on_a_paid_subscription_says_the_window_resets_every_minute():
+    with serve_sandbox("metrika", requests_per_minute=1) as sandbox:
+        engine = engine_for(sandbox)
+        engine.send(Request("POST", "/resources/search", json={"resources": [ITEM]}))
+        raw = engine.send_raw(Request("POST", "/resources/search", json={"resources": [ITEM]}))
+        with pytest.raises(QuotaError) as caught:
+            engine.send(Request("POST", "/resources/search", json={"resources": [ITEM]}))
+        assert sandbox.app.stats["rate_limited"] == 2
+    assert raw.status == 429 and 1 <= int(raw.headers["Retry-After"]) <= 60
+    assert "paid subscription" in str(caught.value) and "resets every minute" in str(caught.value)
+    assert TEST_TOKEN not in str(caught.value)
+
+
+def test_429_on_the_free_tier_is_a_quota_error_saying_30_days():
+    # Eleven resources are two requests; the free quota here allows one. Waiting 30 days
+    # cannot help inside a run, so the run ends with a QuotaError (no retry can help).
+    with serve_sandbox("metrika", tier="free", free_quota=1) as sandbox, pytest.raises(QuotaError) as caught:
+        run(sandbox, [f"x:user{i}" for i in range(11)])
+    assert caught.value.status == 429
+    assert "free-tier" in str(caught.value) and "30 days" in str(caught.value)
+
+
+def test_500_is_a_vendor_error():
+    def broken(_app):
+        def app(environ, start_response):
+            return json_response({"errors": ["Internal server error"]}, 500)(environ, start_response)
+
+        return app
+
+    with serve_sandbox("metrika", wrap=broken) as sandbox, pytest.raises(VendorError) as caught:
+        engine_for(sandbox).send(Request("POST", "/resources/search", json={"resources": [ITEM]}))
+    assert caught.value.status == 500
+    assert "retry later" in str(caught.value)
