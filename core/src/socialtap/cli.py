@@ -204,18 +204,47 @@ def summary(report: RunReport, output: str | None) -> str:
 @main.command("sandbox")
 @click.argument("vendor")
 @click.option("--port", type=int, default=8765, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-def sandbox_command(vendor: str, port: int, seed: int) -> None:
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generated data.")
+@click.option(
+    "--faults",
+    metavar="SPEC",
+    help="Inject faults, e.g. 'latency=50ms,error_rate=0.1,reset_rate=0.05,throttle=5/s,malformed_rate=0.01,seed=7'.",
+)
+def sandbox_command(vendor: str, port: int, seed: int, faults: str | None) -> None:
     """Serve VENDOR's offline emulator on 127.0.0.1 until interrupted."""
     import threading
 
     from socialtap.testing import serve_sandbox
 
-    with handled(), serve_sandbox(vendor, port=port, seed=seed) as running:
+    with handled(), serve_sandbox(vendor, port=port, seed=seed, faults=faults) as running:
         creds = ", ".join(f"{k}={v}" for k, v in running.credentials.items())
         click.echo(f"{vendor} sandbox at {running.base_url} (test credentials: {creds}); Ctrl-C to stop", err=True)
-        with contextlib.suppress(KeyboardInterrupt):
+        try:
             threading.Event().wait()
+        except KeyboardInterrupt:
+            if running.injector is not None:
+                click.echo(f"faults injected: {json.dumps(running.faults_seen)}", err=True)
+
+
+@main.command("new-plugin")
+@click.argument("name")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Where to create socialtap-NAME/.",
+)
+def new_plugin_command(name: str, directory: str) -> None:
+    """Scaffold a vendor plugin NAME that passes the contract suite as generated."""
+    from pathlib import Path
+
+    from socialtap.scaffold import new_plugin
+
+    with handled():
+        root = new_plugin(name, Path(directory))
+        click.echo(f"created {root}\n  pip install -e {root}\n  pytest {root / 'tests'}")
 
 
 if __name__ == "__main__":  # pragma: no cover

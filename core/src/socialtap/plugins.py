@@ -49,9 +49,13 @@ class Registry:
     def __init__(self, pm: pluggy.PluginManager):
         self.pm = pm
         self.entries: dict[str, Registered] = {}
-        for impl in pm.hook.socialtap_register_vendors.get_hookimpls():
+        impls = pm.hook.socialtap_register_vendors.get_hookimpls()
+        for impl in impls:
+            # One hook call per plugin (still traced) so each vendor is tied to its distribution.
+            others = [other.plugin for other in impls if other is not impl]
+            caller = pm.subset_hook_caller("socialtap_register_vendors", remove_plugins=others)
             dist = distribution_of(pm, impl.plugin)
-            impl.function(register=lambda vendor, _n=impl.plugin_name, _d=dist: self._add(vendor, _n, _d))
+            caller(register=lambda vendor, _n=impl.plugin_name, _d=dist: self._add(vendor, _n, _d))
 
     def _add(self, vendor: Vendor, plugin_name: str, distribution: str) -> None:
         if not isinstance(vendor, Vendor):

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+
+def write_distribution(root: Path, name: str, modules: dict[str, str], entry_points: dict[str, str]) -> None:
+    """A real installed distribution (dist-info with entry points) on a path of its own."""
+    root.mkdir(parents=True, exist_ok=True)
+    for module, source in modules.items():
+        (root / f"{module}.py").write_text(textwrap.dedent(source))
+    info = root / f"{name.replace('-', '_')}-1.2.3.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.2.3\n")
+    lines = "\n".join(f"{k} = {v}" for k, v in entry_points.items())
+    (info / "entry_points.txt").write_text(f"[socialtap]\n{lines}\n")
+    (info / "RECORD").write_text("")
+
+
+@pytest.fixture
+def make_distribution():
+    return write_distribution
+
+
+@pytest.fixture
+def run_socialtap():
+    """Run the real CLI in a subprocess with extra distributions on its path."""
+
+    def run(*args: str, paths: list[Path] = (), env: dict[str, str] | None = None, input: str | None = None):
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALTAP_")}
+        full_env["PYTHONPATH"] = os.pathsep.join(str(p) for p in paths)
+        full_env.update(env or {})
+        return subprocess.run(
+            [sys.executable, "-m", "socialtap.cli", *args], capture_output=True, text=True, env=full_env, input=input, timeout=60
+        )
+
+    return run
