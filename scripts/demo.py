@@ -11,14 +11,18 @@ DB = Path("demo/socialtap.sqlite")
 COMMAND = [
     "socialtap",
     "run",
-    "example",
-    "profiles",
+    "metrika",
+    "accounts",
     "-p",
-    "profile_id=natgeo",
+    "resources=instagram:natgeo",
     "-p",
-    "profile_id=nasa",
+    "resources=instagram:nasa",
     "-p",
-    "profile_id=new_account",
+    "resources=youtube:nasa",
+    "-p",
+    "resources=tiktok:new_creator",
+    "-p",
+    "resources=x:unknown_handle",
     "--sandbox",
     "--format",
     "sqlite",
@@ -38,6 +42,9 @@ def main() -> int:
         for table in ("account", "post", "observation", "relation"):
             count = db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
             print(f"  {table:<12} {count:>5} rows")
+        print("\naccounts:")
+        for row in db.execute("SELECT platform, account_id, status FROM account ORDER BY platform, account_id"):
+            print("  " + "  ".join(str(v) for v in row))
         print("\nlatest observations:")
         rows = db.execute("SELECT platform, entity_id, metric, value, status FROM observation ORDER BY entity_id, metric LIMIT 8")
         for row in rows:
