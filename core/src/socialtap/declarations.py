@@ -105,6 +105,9 @@ class Vendor:
     # Statuses that mean something else at this vendor (InfluencerDB: 429 = out of
     # credits). The engine raises the mapped error at once and never retries it.
     status_errors: Mapping[int, type[SocialtapError]] = attrs.field(factory=dict)
+    # A zero-argument function returning the vendor's socialtap.sandbox.Sandbox. Called
+    # only when a sandbox is served, so the emulator's code is imported only then.
+    sandbox: Callable[[], Any] | None = None
 
     @property
     def env_prefix(self) -> str:

@@ -28,6 +28,7 @@ DEFAULT_PLUGINS = (
     "socialtap.fetch",
     "socialtap.pagination",
     "socialtap.normalize",
+    "socialtap.sandbox",
 )
 ENTRY_POINT_GROUP = "socialtap"
 

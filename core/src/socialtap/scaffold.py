@@ -96,6 +96,12 @@ def normalize_account(payload: AccountPayload, request):
                       mapping=METRICS, fetched_at=utcnow(), status=status)
 
 
+def sandbox() -> Sandbox:
+    from socialtap_$name.sandbox import TEST_TOKEN, ${Title}Sandbox
+
+    return Sandbox(app=${Title}Sandbox, credentials={"token": TEST_TOKEN})
+
+
 VENDOR = Vendor(
     name=NAME,
     title="$title",
@@ -107,21 +113,13 @@ VENDOR = Vendor(
                description="One account per id with its follower count.", fan_out="account_id", payload_model=AccountPayload),
     ),
     rate_limit=RateLimit(10, 1.0),
+    sandbox=sandbox,
 )
 
 
 @hookimpl
 def socialtap_register_vendors(register):
     register(VENDOR)
-
-
-@hookimpl
-def socialtap_sandbox(vendor):
-    if vendor.name != NAME:
-        return None
-    from socialtap_$name.sandbox import TEST_TOKEN, ${Title}Sandbox
-
-    return Sandbox(app=${Title}Sandbox, credentials={"token": TEST_TOKEN})
 ''',
     "src/socialtap_$name/sandbox.py": '''\
 """The $title API emulated from its docs: routes, auth and its 401, seeded data."""

@@ -133,6 +133,12 @@ STREAMS = (
     ),
 )
 
+def sandbox() -> Sandbox:
+    from socialtap_example.sandbox import TEST_TOKEN, ExampleSandbox
+
+    return Sandbox(app=ExampleSandbox, credentials={"token": TEST_TOKEN})
+
+
 EXAMPLE = Vendor(
     name=VENDOR,
     title="Example API",
@@ -143,18 +149,10 @@ EXAMPLE = Vendor(
     rate_limit=RateLimit(50, 1.0),
     max_batch=3,
     docs_url="https://example.test/docs",
+    sandbox=sandbox,
 )
 
 
 @hookimpl
 def socialtap_register_vendors(register):
     register(EXAMPLE)
-
-
-@hookimpl
-def socialtap_sandbox(vendor):
-    if vendor.name != VENDOR:
-        return None
-    from socialtap_example.sandbox import TEST_TOKEN, ExampleSandbox
-
-    return Sandbox(app=ExampleSandbox, credentials={"token": TEST_TOKEN})
