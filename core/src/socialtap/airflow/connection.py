@@ -1,0 +1,57 @@
+"""Map an Airflow connection's fields onto a vendor's credentials and base URL.
+
+Airflow-free (plain strings in, plain data out) so the mapping is tested in the fast
+suite; :class:`socialtap.airflow.hooks.SocialtapHook` reads the connection and calls it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from socialtap.errors import ConfigError
+
+
+@attrs.frozen
+class ConnectionConfig:
+    """What a socialtap connection resolves to. ``credentials`` never goes in a repr."""
+
+    vendor: str
+    credentials: dict[str, str] = attrs.field(repr=False)
+    base_url: str | None = None
+
+
+def base_url_from(host: str | None, port: int | None = None, schema: str | None = None) -> str | None:
+    """A base URL from a connection's host/port/schema, or None when host is empty."""
+    host = (host or "").strip()
+    if not host:
+        return None
+    if "://" in host:
+        if port and host.count(":") == 1:  # scheme only, no port in the host yet
+            scheme, _, rest = host.partition("://")
+            netloc, slash, path = rest.partition("/")
+            host = f"{scheme}://{netloc}:{port}{slash}{path}"
+        return host.rstrip("/")
+    netloc = f"{host}:{port}" if port else host
+    path = f"/{schema.strip('/')}" if schema and schema.strip("/") else ""
+    return f"https://{netloc}{path}"
+
+
+def credentials_from(vendor: Any, login: str | None, password: str | None) -> dict[str, str]:
+    """Map login/password onto ``vendor``'s credential field sets (see the module doc)."""
+    login, password = login or "", password or ""
+    sets = vendor.auth.fields()
+    if login and password:
+        for fields in sets:
+            if len(fields) == 2:
+                return {fields[0]: login, fields[1]: password}
+    if password:
+        for fields in sets:
+            if len(fields) == 1:
+                return {fields[0]: password}
+    wanted = " or ".join("password" if len(f) == 1 else "login and password" if len(f) == 2 else "+".join(f) for f in sets)
+    described = "; ".join(" + ".join(f) for f in sets)
+    raise ConfigError(
+        f"the socialtap connection for {vendor.name} has no usable credentials: set {wanted} (the vendor takes {described})"
+    )

@@ -1,0 +1,213 @@
+"""``SocialtapOperator``: run one socialtap ``Task`` in an Airflow task.
+
+Why it is shaped this way:
+
+- It calls the runner API in-process (no subprocess), so errors arrive typed.
+- Records go to ``destination`` (a local path or an ``ObjectStoragePath``), never to
+  XCom: XCom lives in Airflow's metadata database and carries only the small run report.
+- The output appears atomically: files are written under a temporary name and renamed
+  (object storage: uploaded under a temporary key and renamed), a SQLite destination
+  upserts in one transaction, and a failed attempt discards what it wrote. A retried
+  task therefore never duplicates or half-writes records.
+- ``{socialtap_id}`` in ``destination`` is replaced by the task's stable id (vendor,
+  stream, params and base URL hashed, never credentials), so a retry writes to the
+  same place as the attempt it replaces.
+- Quota, auth and configuration errors fail the task without retrying
+  (``AirflowFailException``): waiting minutes and asking again cannot fix them.
+- The vendor params argument is ``stream_params``, not ``params``: ``params`` is
+  Airflow's own DAG-params argument of every operator (as ``output`` is a read-only
+  property), and Airflow merges DAG params into it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from socialtap.airflow.hooks import SocialtapHook
+from socialtap.errors import AuthError, ChainsFailedError, ConfigError, QuotaError, SocialtapError
+from socialtap.outputs import FORMATS, open_writer
+from socialtap.runner import Options, RunReport, Task, iter_records, prepare
+
+try:  # Airflow 3: the Task SDK
+    from airflow.sdk import BaseOperator
+    from airflow.sdk.exceptions import AirflowFailException
+except ImportError:  # pragma: no cover - Airflow 2.x
+    from airflow.exceptions import AirflowFailException  # type: ignore[no-redef]
+    from airflow.models import BaseOperator  # type: ignore[no-redef]
+
+NO_RETRY = (QuotaError, AuthError, ConfigError)
+"""Errors a retry cannot fix: the task fails at once instead of waiting for its retries."""
+
+ID_PLACEHOLDER = "{socialtap_id}"
+
+
+def infer_format(destination: str) -> str:
+    """Output format from the destination's suffix: ``.sqlite``/``.db`` -> sqlite,
+    ``.jsonl``/``.ndjson``/``.json`` -> jsonl, no suffix (a directory) -> csv."""
+    name = destination.rstrip("/").rsplit("/", 1)[-1].lower()
+    if name.endswith((".sqlite", ".sqlite3", ".db")):
+        return "sqlite"
+    if name.endswith((".jsonl", ".ndjson", ".json")):
+        return "jsonl"
+    if "." not in name:
+        return "csv"
+    raise ConfigError(
+        f"cannot tell the output format of destination {destination!r}: end it in .jsonl or .sqlite, "
+        f"use a directory for csv, or pass output_format ({', '.join(FORMATS)})"
+    )
+
+
+def is_retryable(exc: SocialtapError) -> bool:
+    """False for errors a retry cannot fix (see NO_RETRY), including chains that all failed so."""
+    if isinstance(exc, ChainsFailedError):
+        return not all(isinstance(err, NO_RETRY) for _, err in exc.failures)
+    return not isinstance(exc, NO_RETRY)
+
+
+class SocialtapOperator(BaseOperator):
+    """Fetch ``vendor``'s ``stream`` with ``stream_params`` into ``destination``.
+
+    :param vendor: the vendor name; defaults to the one the connection's extra names.
+    :param stream: the vendor's stream (``socialtap streams VENDOR`` lists them).
+    :param stream_params: the stream's params (templated); map over it with
+        ``.partial(...).expand(stream_params=param_sets(ids, key))``.
+    :param destination: a local path or ``ObjectStoragePath`` (templated); ``{socialtap_id}``
+        is replaced by the task's stable id. A file for jsonl/sqlite, a directory for csv.
+    :param socialtap_conn_id: the Airflow connection of type ``socialtap``.
+    :param output_format: jsonl, csv or sqlite; inferred from ``destination`` when None.
+    :param max_pages: stop each request chain after this many pages (None: all).
+    """
+
+    template_fields: Sequence[str] = ("stream_params", "destination", "stream")
+    template_fields_renderers = {"stream_params": "json"}
+    ui_color = "#e8f4fd"
+
+    def __init__(
+        self,
+        *,
+        stream: str,
+        destination: str | os.PathLike[str] | Any,
+        vendor: str | None = None,
+        stream_params: Mapping[str, Any] | None = None,
+        socialtap_conn_id: str = SocialtapHook.default_conn_name,
+        output_format: str | None = None,
+        max_pages: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.vendor = vendor
+        self.stream = stream
+        self.stream_params = stream_params
+        self.destination = destination
+        self.socialtap_conn_id = socialtap_conn_id
+        self.output_format = output_format
+        self.max_pages = max_pages
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        try:
+            return self._execute()
+        except SocialtapError as exc:
+            if not is_retryable(exc):
+                raise AirflowFailException(f"{type(exc).__name__}: {exc} (not retried: a retry cannot fix this)") from exc
+            raise
+
+    def build_task(self) -> Task:
+        """The socialtap Task this operator runs, with the connection's credentials."""
+        config = SocialtapHook(self.socialtap_conn_id).get_conn()
+        vendor = self.vendor or config.vendor
+        if vendor != config.vendor:
+            raise ConfigError(
+                f"operator vendor {vendor!r} differs from connection {self.socialtap_conn_id!r}'s vendor {config.vendor!r}; "
+                f"use a connection for {vendor}"
+            )
+        params = dict(self.stream_params or {})
+        options = Options(base_url=config.base_url, max_pages=self.max_pages)
+        return Task(vendor, self.stream, params, config.credentials, options)
+
+    def _execute(self) -> dict[str, Any]:
+        task = self.build_task()
+        stable_id = prepare(task).task_id  # validates before anything is written
+        destination = self._destination(stable_id)
+        fmt = self.output_format or infer_format(str(destination))
+        report = RunReport(task.vendor, task.stream, stable_id)
+        records = iter_records(task, report=report)
+        if _is_local(destination):
+            _write(records, fmt, _local_path(destination))
+        else:
+            _write_remote(records, fmt, destination)
+        result = {
+            "vendor": report.vendor,
+            "stream": report.stream,
+            "socialtap_id": report.task_id,
+            "destination": str(destination),
+            "format": fmt,
+            "records": dict(report.records),
+            "total_records": report.total_records,
+            "requests": report.requests,
+            "pages": report.pages,
+            "retries": report.retries,
+            "duration": round(report.duration, 3),
+            "warnings": report.warnings[:20],
+        }
+        self.log.info("socialtap %s.%s: %d records -> %s", report.vendor, report.stream, report.total_records, destination)
+        return result
+
+    def _destination(self, stable_id: str) -> Any:
+        dest = self.destination
+        if isinstance(dest, (str, os.PathLike)):
+            text = os.fspath(dest).replace(ID_PLACEHOLDER, stable_id)
+            if "://" in text and not text.startswith("file://"):
+                from airflow.sdk import ObjectStoragePath
+
+                return ObjectStoragePath(text)
+            return Path(text.removeprefix("file://"))
+        text = str(dest)
+        if ID_PLACEHOLDER in text:
+            return type(dest)(text.replace(ID_PLACEHOLDER, stable_id))
+        return dest
+
+
+def _is_local(dest: Any) -> bool:
+    return isinstance(dest, Path) or getattr(dest, "protocol", None) in ("file", "local")
+
+
+def _local_path(dest: Any) -> Path:
+    return dest if isinstance(dest, Path) else Path(dest.path)
+
+
+def _write(records: Any, fmt: str, path: Path) -> None:
+    """Write every record to ``path`` atomically: all of them appear, or none."""
+    if fmt == "sqlite":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    writer = open_writer(fmt, path)
+    try:
+        for record in records:
+            writer.write(record)
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close()
+
+
+def _write_remote(records: Any, fmt: str, dest: Any) -> None:
+    """Write locally, then upload each file under a temporary key and rename it into place."""
+    with tempfile.TemporaryDirectory(prefix="socialtap-") as tmp:
+        local = Path(tmp) / (dest.name or "out")
+        _write(records, fmt, local)
+        files = sorted(local.iterdir()) if local.is_dir() else [local]
+        for file in files:
+            target = dest / file.name if local.is_dir() else dest
+            target.parent.mkdir(parents=True, exist_ok=True)
+            part = target.parent / f".{target.name}.{uuid.uuid4().hex}.part"
+            with file.open("rb") as src, part.open("wb") as out:
+                shutil.copyfileobj(src, out)
+            part.rename(target)
+
+
+__all__ = ["NO_RETRY", "SocialtapOperator", "infer_format", "is_retryable"]

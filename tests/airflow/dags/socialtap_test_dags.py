@@ -1,0 +1,70 @@
+"""DAGs the Airflow tests run with ``dag.test()``; copied into a temporary AIRFLOW_HOME/dags.
+
+Paths and connections come from the environment the test sets before parsing:
+``SOCIALTAP_TEST_OUT`` is the output directory; the connections are ``AIRFLOW_CONN_*``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timedelta
+
+from airflow.sdk import DAG, task
+
+from socialtap.airflow import param_sets
+from socialtap.airflow.operators import SocialtapOperator
+
+OUT = os.environ.get("SOCIALTAP_TEST_OUT", "/tmp/socialtap-airflow-test")
+ACCOUNTS = ["alice", "bob", "carol"]
+
+with DAG("socialtap_mapped", schedule=None, start_date=datetime(2026, 1, 1), catchup=False):
+    fetched = SocialtapOperator.partial(
+        task_id="fetch_profiles",
+        vendor="example",
+        stream="profiles",
+        socialtap_conn_id="socialtap_sandbox",
+        destination=OUT + "/mapped/profiles-{{ ti.map_index }}.jsonl",
+        map_index_template="{{ task.stream_params['profile_id'][0] }}",
+    ).expand(stream_params=param_sets(ACCOUNTS, "profile_id", chunk_size=1))
+
+    @task
+    def collect(reports):
+        """Write what XCom delivered downstream, so the test sees exactly that."""
+        with open(os.path.join(OUT, "mapped", "xcom.json"), "w") as f:
+            json.dump(list(reports), f)
+
+    collect(fetched.output)
+
+with DAG("socialtap_auth_fails", schedule=None, start_date=datetime(2026, 1, 1), catchup=False):
+    SocialtapOperator(
+        task_id="fetch_bad_token",
+        stream="profiles",
+        stream_params={"profile_id": ["alice"]},
+        socialtap_conn_id="socialtap_bad_token",
+        destination=OUT + "/auth/profiles.jsonl",
+        retries=3,
+        retry_delay=timedelta(seconds=0),
+    )
+
+with DAG("socialtap_retry", schedule=None, start_date=datetime(2026, 1, 1), catchup=False):
+    SocialtapOperator(
+        task_id="fetch_posts",
+        vendor="example",
+        stream="posts",
+        stream_params={"profile_id": ["dave"], "per_page": 5},
+        socialtap_conn_id="socialtap_flaky",
+        destination=OUT + "/retry/posts-{socialtap_id}.jsonl",
+        retries=1,
+        retry_delay=timedelta(seconds=0),
+    )
+    SocialtapOperator(
+        task_id="fetch_posts_sqlite",
+        vendor="example",
+        stream="posts",
+        stream_params={"profile_id": ["erin"]},
+        socialtap_conn_id="socialtap_flaky",
+        destination=OUT + "/retry/posts.sqlite",
+        retries=1,
+        retry_delay=timedelta(seconds=0),
+    )

@@ -1,0 +1,161 @@
+"""The provider against real Apache Airflow 3: ``dag.test()`` runs DAGs from a dags folder.
+
+Run by ``make test-airflow`` with the Airflow venv's python (see conftest.py). All
+``dag.test()`` calls share this one process: the first costs ~10 s, later ones < 1 s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from socialtap.records import from_item
+from socialtap.testing import serve_sandbox
+
+pytestmark = [
+    pytest.mark.airflow,
+    # Airflow's API server imports raise these inside every task; under `error` each task would fail.
+    pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.testclient."),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::FutureWarning"),
+]
+
+HERE = Path(__file__).parent
+AIRFLOW = Path(sys.executable).with_name("airflow")
+OUT = Path(os.environ.get("SOCIALTAP_TEST_OUT", "/nonexistent"))
+
+
+class MalformedPage2Once:
+    """Answer page 2 of each posts listing with broken JSON, once: the first attempt of a
+    task fails after page 1's records were produced, the retry succeeds."""
+
+    def __init__(self, app):
+        self.app = app
+        self.broken: set[str] = set()
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.endswith("/posts") and "page=2" in environ.get("QUERY_STRING", ""):
+            with self.lock:
+                first = path not in self.broken
+                self.broken.add(path)
+            if first:
+                start_response("200 OK", [("Content-Type", "application/json")])
+                return [b'{"data": [{"id": "trunc']
+        return self.app(environ, start_response)
+
+
+def connection(base_url: str, token: str) -> str:
+    return json.dumps({"conn_type": "socialtap", "host": base_url, "password": token, "extra": {"vendor": "example"}})
+
+
+@pytest.fixture(scope="module")
+def airflow_home():
+    home = Path(os.environ["AIRFLOW_HOME"])
+    dags = Path(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+    dags.mkdir(parents=True, exist_ok=True)
+    shutil.copy(HERE / "dags" / "socialtap_test_dags.py", dags)
+    subprocess.run([str(AIRFLOW), "db", "migrate"], check=True, capture_output=True, text=True, timeout=600)
+    with serve_sandbox("example") as sandbox, serve_sandbox("example", wrap=MalformedPage2Once) as flaky:
+        os.environ["AIRFLOW_CONN_SOCIALTAP_SANDBOX"] = connection(sandbox.base_url, sandbox.credentials["token"])
+        os.environ["AIRFLOW_CONN_SOCIALTAP_BAD_TOKEN"] = connection(sandbox.base_url, "not-the-token")
+        os.environ["AIRFLOW_CONN_SOCIALTAP_FLAKY"] = connection(flaky.base_url, flaky.credentials["token"])
+        yield home
+
+
+@pytest.fixture(scope="module")
+def dagbag(airflow_home):
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+    assert not bag.import_errors, bag.import_errors
+    return bag
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def tis_by_task(dag_run) -> dict:
+    found: dict = {}
+    for ti in dag_run.get_task_instances():
+        found.setdefault(ti.task_id, []).append(ti)
+    return found
+
+
+def test_provider_and_connection_type_listed(airflow_home):
+    env = {**os.environ, "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR"}
+    providers = subprocess.run(
+        [str(AIRFLOW), "providers", "list", "-o", "json"], env=env, capture_output=True, text=True, check=True
+    )
+    listed = {p["package_name"]: p for p in json.loads(providers.stdout)}
+    assert "socialtap" in listed, sorted(listed)
+    hooks = subprocess.run(
+        [str(AIRFLOW), "providers", "hooks", "-o", "json"], env=env, capture_output=True, text=True, check=True
+    )
+    rows = json.loads(hooks.stdout)
+    ours = [r for r in rows if r.get("connection_type") == "socialtap"]
+    assert ours and ours[0]["class"] == "socialtap.airflow.hooks.SocialtapHook", rows
+
+
+def test_mapped_operator_over_three_accounts(dagbag):
+    dag = dagbag.get_dag("socialtap_mapped")
+    run = dag.test()
+    assert run.state == "success", tis_by_task(run)
+    fetch = sorted(tis_by_task(run)["fetch_profiles"], key=lambda ti: ti.map_index)
+    assert [ti.map_index for ti in fetch] == [0, 1, 2]
+    assert all(ti.state == "success" for ti in fetch)
+
+    reports = json.loads((OUT / "mapped" / "xcom.json").read_text())
+    assert len(reports) == 3
+    seen_accounts = set()
+    for index, report in enumerate(sorted(reports, key=lambda r: r["destination"])):
+        dest = Path(report["destination"])
+        assert dest == OUT / "mapped" / f"profiles-{index}.jsonl"
+        records = [from_item(item) for item in read_jsonl(dest)]
+        # one Account and two Observations (followers, following) per profile
+        assert report["records"] == {"account": 1, "observation": 2}
+        assert report["total_records"] == len(records) == 3
+        accounts = [r.account_id for r in records if type(r).__name__ == "Account"]
+        seen_accounts.update(accounts)
+        # XCom carries the small report only: no records, no credentials
+        text = json.dumps(report)
+        assert "example-test-token" not in text and "followers" not in text
+        assert len(text) < 2000
+    assert seen_accounts == {"alice", "bob", "carol"}
+    assert not list((OUT / "mapped").glob(".*.part"))
+
+
+def test_auth_error_fails_without_retry(dagbag):
+    run = dagbag.get_dag("socialtap_auth_fails").test()
+    assert run.state == "failed"
+    (ti,) = tis_by_task(run)["fetch_bad_token"]
+    assert ti.state == "failed"
+    assert ti.try_number == 1  # retries=3, yet no retry: a retry cannot fix a bad key
+    assert not (OUT / "auth" / "profiles.jsonl").exists()
+
+
+def test_retry_after_partial_failure_never_duplicates(dagbag):
+    run = dagbag.get_dag("socialtap_retry").test()
+    assert run.state == "success", tis_by_task(run)
+    tis = tis_by_task(run)
+    for task_id in ("fetch_posts", "fetch_posts_sqlite"):
+        (ti,) = tis[task_id]
+        assert ti.try_number == 2, f"{task_id} should have failed once on the malformed page, then succeeded"
+    (jsonl,) = (OUT / "retry").glob("posts-*.jsonl")
+    posts = [item["post_id"] for item in read_jsonl(jsonl)]
+    assert len(posts) == len(set(posts)) == 12
+    import sqlite3
+
+    with sqlite3.connect(OUT / "retry" / "posts.sqlite") as db:
+        assert db.execute('SELECT COUNT(*), COUNT(DISTINCT post_id) FROM "post"').fetchone() == (12, 12)
+    assert not list((OUT / "retry").glob(".*.part"))
