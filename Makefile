@@ -5,11 +5,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PLUGIN_DIRS := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
-EDITABLES := -e ./core[testing] -e ./tests/example_plugin $(foreach d,$(PLUGIN_DIRS),-e ./$(d))
+EDITABLES := -e ./core[testing,redis] -e ./tests/example_plugin $(foreach d,$(PLUGIN_DIRS),-e ./$(d))
 DEV_TOOLS := "pytest>=8" "hypothesis>=6.100" "ruff>=0.6"
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean redis-server
 
 $(STAMP): core/pyproject.toml tests/example_plugin/pyproject.toml $(wildcard plugins/*/pyproject.toml) Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,18 @@ install: $(STAMP)
 demo: install
 	$(BIN)/python scripts/demo.py
 
-test: install
+test: install redis-server
 	$(BIN)/python -m pytest -q
+
+# The Redis rate-limit tests start a real redis-server on 127.0.0.1; install it from the
+# distribution's packages when absent (as root, or with sudo), else those tests skip.
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; else SUDO=none; fi; \
+	  if [ "$$SUDO" != none ] && command -v apt-get >/dev/null 2>&1; then \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null \
+	      || echo "warning: could not install redis-server; the Redis tests will skip"; \
+	  else echo "warning: redis-server not found and cannot be installed here; the Redis tests will skip"; fi; }
 
 lint: install
 	$(BIN)/ruff check .

@@ -4,6 +4,11 @@ It resolves a :class:`~socialtap.http.Request` against the vendor's base URL, re
 any origin but the base URL's, signs it with the vendor's auth, sends it with timeouts,
 calls the cross-cutting hooks, caps the body size, parses JSON, and turns error statuses
 into typed errors whose messages never hold a secret.
+
+:meth:`Engine.fetch` adds what makes a run survive a real API: every attempt first takes
+a slot from the (vendor, credential) rate limit (:mod:`socialtap.ratelimit`), and an
+attempt that failed in a way waiting can fix is retried by the policy of
+:mod:`socialtap.retry`. The cross-cutting hooks see every attempt with its number.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 
 import attrs
 import requests
+import tenacity
 
 from socialtap.declarations import Vendor
 from socialtap.errors import (
@@ -30,9 +36,15 @@ from socialtap.errors import (
     VendorError,
 )
 from socialtap.http import Request, Response, origin, resolve_url
+from socialtap.ratelimit import Throttle
+from socialtap.retry import RetryableFailure, RetryPolicy, header, parse_retry_after, retrying
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 MAX_REDIRECTS = 5
+
+
+class TransientError(VendorError):
+    """The vendor could not be reached or broke the connection (a retry may help)."""
 
 
 @attrs.frozen
@@ -42,6 +54,7 @@ class EngineOptions:
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     max_response_bytes: int = DEFAULT_MAX_BYTES
+    retry: RetryPolicy = attrs.field(factory=RetryPolicy)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -85,6 +98,8 @@ class Engine:
         secrets: Iterable[str] = (),
         env_hint: str = "",
         user_agent: str | None = None,
+        throttle: Throttle | None = None,
+        sleep: Any = time.sleep,
     ):
         self.vendor = vendor
         self.base_url = base_url
@@ -98,8 +113,13 @@ class Engine:
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
+        self.throttle = throttle
+        self.sleep = sleep
         self.requests_sent = 0
         self.bytes_received = 0
+        self.retries = 0
+        self.rate_limit_waits = 0
+        self.rate_limit_wait_seconds = 0.0
         self._counter_lock = threading.Lock()
 
     # -- sessions ---------------------------------------------------------------------
@@ -136,6 +156,62 @@ class Engine:
     def url_of(self, request: Request) -> str:
         return resolve_url(self.base_url, request.url)
 
+    def fetch(self, request: Request, *, idempotent: bool | None = None) -> Response:
+        """Send with rate limiting and retries; the response, or the typed error of the last attempt.
+
+        ``idempotent`` is the stream's word (``Stream.is_idempotent``); None means "by
+        method". A request with an ``Idempotency-Key`` header may always be retried.
+        """
+        policy = self.options.retry
+        may_retry = policy.allows(request.method, request.headers, idempotent)
+        attempts = 0
+
+        def attempt_once() -> Response:
+            nonlocal attempts
+            attempts += 1
+            if attempts > 1:
+                with self._counter_lock:
+                    self.retries += 1
+            self._take_slot()
+            try:
+                response = self.send_raw(request, attempts)
+            except TransientError as exc:
+                if may_retry:
+                    raise RetryableFailure(exc) from None
+                raise
+            if self.throttle is not None:
+                self.throttle.observe(response.headers)
+            if may_retry and policy.retries_status(response.status, self.vendor.status_errors):
+                retry_after = parse_retry_after(header(response.headers, "Retry-After"))
+                if response.status == 429 and retry_after and self.throttle is not None:
+                    self.throttle.pause(retry_after)
+                raise RetryableFailure(self.error_for(request, response), retry_after)
+            self.raise_for_status(request, response)
+            return response
+
+        started = time.monotonic()
+        try:
+            return retrying(policy, sleep=self.sleep)(attempt_once)
+        except tenacity.RetryError as exc:
+            failure = exc.last_attempt.exception()
+            assert isinstance(failure, RetryableFailure)
+            error = failure.error
+            waited = time.monotonic() - started
+            why = f"gave up after {attempts} attempt(s) in {waited:.1f}s"
+            if attempts < policy.max_attempts and failure.retry_after is not None:
+                why += f" (the server asked to wait {failure.retry_after:.0f}s more, past the {policy.max_total_wait:.0f}s retry budget)"
+            message = f"{why}; last failure: {error}"
+            raise type(error)(message, vendor=self.vendor.name, status=getattr(error, "status", None)) from None
+
+    def _take_slot(self) -> None:
+        if self.throttle is None:
+            return
+        waited = self.throttle.acquire()
+        if waited > 0.001:
+            with self._counter_lock:
+                self.rate_limit_waits += 1
+                self.rate_limit_wait_seconds += waited
+
     def send(self, request: Request, attempt: int = 1) -> Response:
         """Send once and return the response, or raise the typed error its status means."""
         response = self.send_raw(request, attempt)
@@ -165,7 +241,7 @@ class Engine:
             except requests.exceptions.InvalidURL as exc:
                 raise ConfigError(f"invalid URL for {self.vendor.name}: {redact(str(exc), self.secrets)}") from None
             except requests.RequestException as exc:
-                raise VendorError(
+                raise TransientError(
                     f"could not reach {self.vendor.title} at {self.base_origin[1]}: {type(exc).__name__}: "
                     f"{redact(str(exc), self.secrets)}. Check the network and the base URL, then retry.",
                     vendor=self.vendor.name,
@@ -214,7 +290,7 @@ class Engine:
                     )
                 chunks.append(chunk)
         except requests.RequestException as exc:
-            raise VendorError(
+            raise TransientError(
                 f"{self.vendor.title} broke the connection while sending a response: {type(exc).__name__}",
                 vendor=self.vendor.name,
             ) from None

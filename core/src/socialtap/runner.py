@@ -3,6 +3,18 @@
 This API, not the CLI, is what the CLI, Airflow and n8n wrappers call. Everything a user
 can get wrong (vendor, stream, params, credentials, base URL) is checked in
 :func:`prepare`, before any request is sent.
+
+Chains (one per fan-out value or batch) run concurrently on ``Options.concurrency``
+worker threads under the vendor's rate limit; pages within a chain stay sequential.
+Records come out chain by chain in the order the chains were given, each chain's in page
+order: later chains are fetched ahead into small bounded buffers while the first is
+streamed, so memory stays bounded by ``concurrency`` x a few pages. A failing chain does
+not lose the others: they finish, then :class:`~socialtap.errors.ChainsFailedError` names
+the failed ones (``fail_fast`` stops at once). Errors that every chain would meet
+(credentials, configuration, quota, security) stop the run at once.
+
+With a state file (``Options.state``), every page's records are checkpointed once the
+caller has taken them, so ``Options.resume`` continues after the last page written.
 """
 
 from __future__ import annotations
@@ -10,21 +22,36 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import attrs
 import pluggy
 
-from socialtap.declarations import Stream, Vendor
+from socialtap.declarations import RateLimit, Stream, Vendor
 from socialtap.engine import Engine, EngineOptions, user_agent
-from socialtap.errors import ConfigError, PayloadError, SocialtapError
+from socialtap.errors import (
+    AuthError,
+    ChainsFailedError,
+    ConfigError,
+    PayloadError,
+    QuotaError,
+    SecurityError,
+    SocialtapError,
+)
 from socialtap.http import Request, resolve_url
 from socialtap.pagination import END
 from socialtap.params import unstructure, validate_params
 from socialtap.plugins import distribution_of, get_plugin_manager, get_registry
+from socialtap.progress import Progress
+from socialtap.ratelimit import Backend, Throttle
 from socialtap.records import TYPE_NAMES, Record
+from socialtap.retry import RetryPolicy
+from socialtap.state import StateStore, default_state_path, request_from_json
 
 
 @attrs.frozen
@@ -36,6 +63,23 @@ class Options:
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     max_response_bytes: int = 32 * 1024 * 1024
+    # Fan-out: chains fetched at once (pages within a chain stay sequential).
+    concurrency: int = attrs.field(default=4, validator=attrs.validators.ge(1))
+    # Stop at the first failing chain instead of finishing the others.
+    fail_fast: bool = False
+    # Retries (see socialtap.retry): attempts per request, and the cap on waiting between them.
+    max_attempts: int = attrs.field(default=5, validator=attrs.validators.ge(1))
+    max_retry_wait: float = 120.0
+    backoff_initial: float = 0.5
+    # Rate limit: override the vendor's declared limit (a smaller plan); where buckets live.
+    rate_limit: RateLimit | None = None
+    rate_limit_db: str | None = None
+    rate_limit_url: str | None = attrs.field(default=None, repr=False)
+    # Checkpoints: the state file (None: $SOCIALTAP_STATE, else none unless resuming), and resume.
+    state: str | None = None
+    resume: bool = False
+    # A progress bar on stderr (shown only on a terminal, after a second).
+    progress: bool = False
 
 
 @attrs.frozen
@@ -51,11 +95,14 @@ class Task:
 
 @attrs.define
 class ChainReport:
+    """One chain's outcome: pending, done, skipped (done in an earlier run), failed or stopped."""
+
     chain: str
     status: str = "pending"
     pages: int = 0
     records: int = 0
     error: str | None = None
+    resumed_from_page: int | None = None
 
 
 @attrs.define
@@ -70,6 +117,7 @@ class RunReport:
     pages: int = 0
     retries: int = 0
     rate_limit_waits: int = 0
+    rate_limit_wait_seconds: float = 0.0
     bytes: int = 0
     duration: float = 0.0
     warnings: list[str] = attrs.field(factory=list)
@@ -162,16 +210,33 @@ def make_engine(prepared: Prepared) -> Engine:
     if header_value:
         secrets += [header_value, header_value.split(" ", 1)[-1]]
     options = prepared.task.options
+    retry = RetryPolicy(max_attempts=options.max_attempts, max_total_wait=options.max_retry_wait, initial=options.backoff_initial)
+    throttle = Throttle(
+        vendor.name,
+        options.rate_limit or vendor.rate_limit,
+        prepared.credentials,
+        Backend.resolve(options.rate_limit_db, options.rate_limit_url),
+    )
     return Engine(
         vendor,
         prepared.base_url,
         auth,
         pm.hook,
-        options=EngineOptions(options.connect_timeout, options.read_timeout, options.max_response_bytes),
+        options=EngineOptions(options.connect_timeout, options.read_timeout, options.max_response_bytes, retry),
         secrets=secrets,
         env_hint=env_hint,
         user_agent=user_agent(distribution_of(pm, pm.get_plugin(entry.plugin_name))),
+        throttle=throttle,
     )
+
+
+def open_state(prepared: Prepared) -> StateStore | None:
+    """The task's state file: ``Options.state``, else ``$SOCIALTAP_STATE``, else the default when resuming."""
+    options = prepared.task.options
+    path = options.state or os.environ.get("SOCIALTAP_STATE") or (str(default_state_path()) if options.resume else None)
+    if path is None:
+        return None
+    return StateStore(path, secrets=prepared.credentials.values())
 
 
 def first_requests(prepared: Prepared) -> list[Request]:
@@ -183,17 +248,41 @@ def first_requests(prepared: Prepared) -> list[Request]:
     return list(requests)
 
 
-def iter_chain(prepared: Prepared, engine: Engine, request: Request, report: RunReport, chain: ChainReport) -> Iterator[Record]:
-    """Records of one chain, page after page; memory holds one page at a time."""
+# Errors every chain would meet: stop the run at once rather than fail chain after chain.
+RUN_LEVEL_ERRORS = (AuthError, ConfigError, QuotaError, SecurityError)
+PAGES_BUFFERED = 8  # pages a chain may fetch ahead of the output
+
+
+@attrs.frozen
+class _Page:
+    records: list[Record]
+    next_request: Request | None
+    pages: int
+    warning: str | None = None
+
+
+@attrs.frozen
+class _Failed:
+    error: BaseException
+
+
+class _Stopped(Exception):
+    """Internal: the run is stopping; a worker leaves quietly."""
+
+
+def iter_chain_pages(
+    prepared: Prepared, engine: Engine, request: Request, *, pages_before: int = 0, stop: threading.Event | None = None
+) -> Iterator[_Page]:
+    """One chain, page after page: each page's records and the request of the next (None at the end)."""
     hook = prepared.plugin_manager.hook
     vendor, stream = prepared.vendor, prepared.stream
     max_pages = prepared.task.options.max_pages
     fetched: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
     current: Request | None = request
+    pages = pages_before
     while current is not None:
-        if max_pages is not None and chain.pages >= max_pages:
-            report.warnings.append(f"chain {chain.chain or 'main'}: stopped after --max-pages {max_pages}")
-            break
+        if stop is not None and stop.is_set():
+            raise _Stopped
         key = (resolve_url(prepared.base_url, current.url), current.query)
         if key in fetched:
             raise PayloadError(
@@ -202,17 +291,31 @@ def iter_chain(prepared: Prepared, engine: Engine, request: Request, report: Run
                 vendor=vendor.name,
             )
         fetched.add(key)
-        response = engine.send(current)
-        report.requests, report.bytes = engine.requests_sent, engine.bytes_received
-        chain.pages += 1
+        response = engine.fetch(current, idempotent=stream.is_idempotent)
+        pages += 1
+        records = list(hook.socialtap_normalize(vendor=vendor, stream=stream, request=current, payload=response.payload) or ())
+        following = hook.socialtap_next_request(vendor=vendor, stream=stream, request=current, response=response)
+        following = None if following is END else following
+        warning = None
+        if following is not None and max_pages is not None and pages >= max_pages:
+            warning = f"chain {current.chain or 'main'}: stopped after --max-pages {max_pages}"
+            following = None
+        yield _Page(records, following, pages, warning)
+        current = following
+
+
+def iter_chain(prepared: Prepared, engine: Engine, request: Request, report: RunReport, chain: ChainReport) -> Iterator[Record]:
+    """Records of one chain, page after page, in this thread; memory holds one page at a time."""
+    for page in iter_chain_pages(prepared, engine, request, pages_before=chain.pages):
+        chain.pages = page.pages
         report.pages += 1
-        records = hook.socialtap_normalize(vendor=vendor, stream=stream, request=current, payload=response.payload)
-        for record in records or ():
+        report.requests, report.bytes = engine.requests_sent, engine.bytes_received
+        if page.warning:
+            report.warnings.append(page.warning)
+        for record in page.records:
             chain.records += 1
             report.count(record)
             yield record
-        following = hook.socialtap_next_request(vendor=vendor, stream=stream, request=current, response=response)
-        current = None if following is END else following
 
 
 def iter_records(
@@ -220,36 +323,219 @@ def iter_records(
     *,
     report: RunReport | None = None,
     plugin_manager: pluggy.PluginManager | None = None,
+    checkpoint: Callable[[], Any] | None = None,
 ) -> Iterator[Record]:
     """Records of a task as they arrive. Pass a ``RunReport`` to have it filled in.
 
     Validation happens on the first ``next()``; no request is sent before it passes.
+    With a state file, ``checkpoint()`` is called before each checkpoint is written: it
+    must make the records handed out so far durable (flush the output) and may return
+    a JSON-safe output position, stored with the checkpoint (see :mod:`socialtap.state`).
     """
     prepared = prepare(task, plugin_manager=plugin_manager)
     if report is None:
         report = RunReport(prepared.vendor.name, prepared.stream.name, prepared.task_id)
     else:
         report.vendor, report.stream, report.task_id = prepared.vendor.name, prepared.stream.name, prepared.task_id
-    yield from _run_prepared(prepared, report)
+    store = open_state(prepared)
+    try:
+        yield from _run_prepared(prepared, report, store=store, checkpoint=checkpoint)
+    finally:
+        if store is not None:
+            store.close()
 
 
-def _run_prepared(prepared: Prepared, report: RunReport) -> Iterator[Record]:
+def _run_prepared(
+    prepared: Prepared,
+    report: RunReport,
+    *,
+    store: StateStore | None = None,
+    checkpoint: Callable[[], Any] | None = None,
+) -> Iterator[Record]:
     started = time.monotonic()
     engine = make_engine(prepared)
+    runner = _ChainRunner(prepared, engine, report, store, checkpoint)
     try:
-        for request in first_requests(prepared):
-            chain = ChainReport(request.chain)
-            report.chains.append(chain)
-            try:
-                yield from iter_chain(prepared, engine, request, report, chain)
-            except SocialtapError as exc:
-                chain.status, chain.error = "failed", str(exc)
-                raise
-            chain.status = "done"
+        yield from runner.records()
     finally:
+        runner.shutdown()
         report.requests, report.bytes = engine.requests_sent, engine.bytes_received
+        report.retries, report.rate_limit_waits = engine.retries, engine.rate_limit_waits
+        report.rate_limit_wait_seconds = round(engine.rate_limit_wait_seconds, 3)
         report.duration += time.monotonic() - started
         engine.close()
+
+
+class _ChainRunner:
+    """Runs the chains of one task on worker threads and hands out their records in order."""
+
+    def __init__(
+        self,
+        prepared: Prepared,
+        engine: Engine,
+        report: RunReport,
+        store: StateStore | None,
+        checkpoint: Callable[[], Any] | None,
+    ):
+        self.prepared = prepared
+        self.engine = engine
+        self.report = report
+        self.store = store
+        self.checkpoint = checkpoint
+        self.options = prepared.task.options
+        self.stop = threading.Event()
+        self.fatal: list[BaseException] = []
+        self.pool: ThreadPoolExecutor | None = None
+        self.progress: Progress | None = None
+        engine.sleep = self._sleep
+
+    def _sleep(self, seconds: float) -> None:
+        if self.stop.wait(seconds):
+            raise _Stopped
+
+    # -- planning ---------------------------------------------------------------------
+
+    def _plan(self) -> list[tuple[ChainReport, Request | None]]:
+        """Each chain with the request to start from (None: done in an earlier run)."""
+        task_id = self.prepared.task_id
+        saved = {}
+        if self.store is not None:
+            if self.options.resume:
+                saved = self.store.load(task_id)
+            else:
+                self.store.reset(task_id)
+        plan = []
+        for request in first_requests(self.prepared):
+            chain = ChainReport(request.chain)
+            point = saved.get(request.chain)
+            start: Request | None = request
+            if point is not None and point.done:
+                chain.status, chain.pages, start = "skipped", point.pages, None
+            elif point is not None and point.next_request is not None:
+                start = request_from_json(point.next_request, request.params)
+                chain.pages = chain.resumed_from_page = point.pages
+            plan.append((chain, start))
+        return plan
+
+    # -- workers ----------------------------------------------------------------------
+
+    def _put(self, box: queue.Queue, item: Any) -> bool:
+        while not self.stop.is_set():
+            try:
+                box.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _work(self, box: queue.Queue, chain: ChainReport, request: Request) -> None:
+        try:
+            for page in iter_chain_pages(self.prepared, self.engine, request, pages_before=chain.pages, stop=self.stop):
+                if not self._put(box, page):
+                    return
+        except _Stopped:
+            return
+        except BaseException as exc:  # handed to the consumer thread, which decides
+            if self.options.fail_fast or isinstance(exc, RUN_LEVEL_ERRORS) or not isinstance(exc, SocialtapError):
+                self.fatal.append(exc)
+                self.stop.set()
+            else:
+                self._put(box, _Failed(exc))
+
+    # -- the consumer -----------------------------------------------------------------
+
+    def _next(self, box: queue.Queue) -> Any:
+        while True:
+            if self.fatal:
+                raise self.fatal[0]
+            try:
+                return box.get(timeout=0.05)
+            except queue.Empty:
+                continue
+
+    def records(self) -> Iterator[Record]:
+        plan = self._plan()
+        report = self.report
+        report.chains.extend(chain for chain, _ in plan)
+        label = f"{self.prepared.vendor.name}.{self.prepared.stream.name}"
+        self.progress = Progress(len(plan), label=label, enabled=None if self.options.progress else False)
+        workers = min(self.options.concurrency, max(1, len(plan)))
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="socialtap-chain")
+        window = max(2 * workers, 2)  # chains started ahead of the one being written
+        boxes: list[queue.Queue | None] = [None] * len(plan)
+        started = 0
+        failures: list[tuple[str, SocialtapError]] = []
+        done = sum(1 for chain, _ in plan if chain.status == "skipped")
+        for index, (chain, _) in enumerate(plan):
+            while started < len(plan) and started < index + window:
+                later_chain, start = plan[started]
+                if start is not None:
+                    box: queue.Queue = queue.Queue(maxsize=PAGES_BUFFERED)
+                    boxes[started] = box
+                    self.pool.submit(self._work, box, later_chain, start)
+                started += 1
+            box_now = boxes[index]
+            if box_now is None:
+                continue
+            boxes[index] = None
+            while True:
+                item = self._next(box_now)
+                if isinstance(item, _Failed):
+                    error = item.error
+                    chain.status, chain.error = "failed", f"{type(error).__name__}: {error}"
+                    failures.append((chain.chain or "main", error))  # type: ignore[arg-type]
+                    done += 1
+                    break
+                for record in item.records:
+                    chain.records += 1
+                    report.count(record)
+                    yield record
+                chain.pages = item.pages
+                report.pages += 1
+                if item.warning:
+                    report.warnings.append(item.warning)
+                if item.next_request is None:
+                    chain.status = "done"
+                    done += 1
+                self._save(chain, item)
+                self._show(done)
+                if item.next_request is None:
+                    break
+        self._show(done)
+        if failures:
+            if len(plan) == 1:
+                raise failures[0][1]
+            raise ChainsFailedError(failures)
+
+    def _save(self, chain: ChainReport, page: _Page) -> None:
+        if self.store is None:
+            return
+        position = self.checkpoint() if self.checkpoint is not None else None
+        self.store.save(self.prepared.task_id, chain.chain, page.next_request, chain.pages, position)
+
+    def _show(self, done: int) -> None:
+        report, engine = self.report, self.engine
+        report.requests, report.bytes = engine.requests_sent, engine.bytes_received
+        report.retries, report.rate_limit_waits = engine.retries, engine.rate_limit_waits
+        if self.progress is not None:
+            self.progress.update(
+                chains_done=done,
+                pages=report.pages,
+                records=report.total_records,
+                requests=report.requests,
+                retries=report.retries,
+                waits=report.rate_limit_waits,
+            )
+
+    def shutdown(self) -> None:
+        self.stop.set()
+        for chain in self.report.chains:
+            if chain.status == "pending":
+                chain.status = "stopped"
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.progress is not None:
+            self.progress.close()
 
 
 def run(

@@ -1,0 +1,231 @@
+"""Client-side rate limits per (vendor, credential), shared across threads, processes and machines.
+
+A vendor declares its limit (``Vendor.rate_limit = RateLimit(5, 1.0)``); every attempt
+the engine sends first takes a slot from a pyrate-limiter bucket. Where the bucket lives
+decides who shares the limit:
+
+- in memory (default): every thread and every task of this process;
+- a SQLite file (``--rate-limit-db PATH`` / ``SOCIALTAP_RATE_LIMIT_DB``): every process on
+  this machine (a file lock makes count-then-insert atomic across processes);
+- Redis (``--rate-limit-url redis://host:6379/0`` / ``SOCIALTAP_RATE_LIMIT_URL``): every
+  Airflow worker on every machine (an atomic Lua script; clocks must be NTP-synced).
+
+The bucket key is ``<vendor>-<hash of the credentials>``: two API keys get two budgets,
+and no credential value is ever stored in a bucket. The window is padded a little
+(``max(50 ms, 2 %)``) because the server measures at arrival, not at our send time.
+
+Servers that announce their budget (``RateLimit-Remaining``/``-Reset``, the IETF draft's
+``RateLimit: remaining=…, reset=…``, and the ``X-RateLimit-*`` forms) are listened to: an
+exhausted budget pauses every worker until the reset, a nearly exhausted one spreads the
+remaining requests over the time left, before the server has to answer 429.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import attrs
+from pyrate_limiter import Limiter, Rate, SQLiteBucket
+
+from socialtap.declarations import RateLimit
+from socialtap.errors import ConfigError
+from socialtap.retry import header
+
+ENV_DB = "SOCIALTAP_RATE_LIMIT_DB"
+ENV_URL = "SOCIALTAP_RATE_LIMIT_URL"
+MAX_HEADER_PAUSE = 900.0  # never let one odd header stall a run for more than 15 minutes
+LOW_BUDGET_FRACTION = 0.1
+
+
+def credentials_key(vendor: str, credentials: Mapping[str, str]) -> str:
+    """``<vendor>-<16 hex chars>``: the bucket key; a one-way hash, never the credential."""
+    blob = "\0".join(f"{k}={v}" for k, v in sorted(credentials.items()))
+    digest = hashlib.sha256(f"socialtap-rate-limit\0{vendor}\0{blob}".encode()).hexdigest()[:16]
+    safe_vendor = re.sub(r"[^A-Za-z0-9_]", "_", vendor)
+    return f"{safe_vendor}-{digest}"
+
+
+def padded_rate(limit: RateLimit) -> Rate:
+    """The pyrate-limiter rate for a declared limit, its window padded for network jitter."""
+    window_ms = limit.per * 1000.0
+    return Rate(limit.requests, math.ceil(window_ms + max(50.0, window_ms * 0.02)))
+
+
+@attrs.frozen
+class Backend:
+    """Where buckets live: ``memory``, ``sqlite`` (``location`` = file) or ``redis`` (URL)."""
+
+    kind: str = "memory"
+    location: str = ""
+
+    @classmethod
+    def resolve(cls, db: str | None = None, url: str | None = None) -> Backend:
+        """From options, else ``SOCIALTAP_RATE_LIMIT_URL`` / ``SOCIALTAP_RATE_LIMIT_DB``, else memory."""
+        url = url or os.environ.get(ENV_URL) or None
+        db = db or os.environ.get(ENV_DB) or None
+        if url:
+            if url.startswith(("redis://", "rediss://", "unix://")):
+                return cls("redis", url)
+            if url.startswith("sqlite:///"):
+                return cls("sqlite", str(Path(url.removeprefix("sqlite://")).resolve()))
+            if url == "memory://":
+                return cls()
+            raise ConfigError(
+                f"unsupported rate-limit URL scheme in {url.split('://')[0]}://…: use redis://host:port/db, "
+                f"rediss://…, sqlite:///path or memory://"
+            )
+        if db:
+            return cls("sqlite", str(Path(db).expanduser().resolve()))
+        return cls()
+
+    def describe(self) -> str:
+        if self.kind == "redis":
+            return "redis"  # the URL may hold a password
+        return self.kind if self.kind == "memory" else f"sqlite:{self.location}"
+
+
+_LIMITERS: dict[tuple[Backend, str, int, int], Limiter] = {}
+_LIMITERS_LOCK = threading.Lock()
+
+
+def _limiter(backend: Backend, key: str, rate: Rate) -> Limiter:
+    """One Limiter per (backend, key, rate) per process, so all tasks of a process share it."""
+    cache_key = (backend, key, rate.limit, rate.interval)
+    with _LIMITERS_LOCK:
+        limiter = _LIMITERS.get(cache_key)
+        if limiter is None:
+            limiter = Limiter(_bucket(backend, key, rate), buffer_ms=5)
+            _LIMITERS[cache_key] = limiter
+        return limiter
+
+
+def _bucket(backend: Backend, key: str, rate: Rate):  # type: ignore[no-untyped-def]
+    if backend.kind == "memory":
+        from pyrate_limiter import InMemoryBucket
+
+        return InMemoryBucket([rate])
+    if backend.kind == "sqlite":
+        Path(backend.location).parent.mkdir(parents=True, exist_ok=True)
+        return SQLiteBucket.init_from_file(
+            [rate], table=f"rl_{key}", db_path=backend.location, create_new_table=True, use_file_lock=True
+        )
+    if backend.kind == "redis":
+        try:
+            import redis
+        except ImportError:
+            raise ConfigError("the Redis rate-limit backend needs the redis package: pip install 'socialtap[redis]'") from None
+        from pyrate_limiter import RedisBucket
+
+        try:
+            client = redis.Redis.from_url(backend.location)
+            return RedisBucket.init([rate], client, f"socialtap:ratelimit:{key}")
+        except redis.RedisError as exc:
+            raise ConfigError(
+                f"cannot reach the Redis rate-limit backend ({type(exc).__name__}); check --rate-limit-url / {ENV_URL}"
+            ) from None
+    raise ConfigError(f"unknown rate-limit backend {backend.kind!r}")
+
+
+def parse_budget(headers: Mapping[str, str], *, now: float | None = None) -> tuple[int | None, int | None, float | None]:
+    """``(limit, remaining, seconds until reset)`` announced by a response, each None when absent."""
+    limit = remaining = None
+    reset: float | None = None
+    combined = header(headers, "RateLimit")
+    if combined:  # draft-ietf-httpapi-ratelimit-headers: "limit=100, remaining=50, reset=5" or '"p";r=50;t=5'
+        for name, value in re.findall(r"\b(limit|remaining|reset|r|t)\s*=\s*(\d+(?:\.\d+)?)", combined):
+            if name == "limit":
+                limit = int(float(value))
+            elif name in ("remaining", "r"):
+                remaining = int(float(value))
+            else:
+                reset = float(value)
+    for prefix in ("RateLimit-", "X-RateLimit-", "X-Rate-Limit-"):
+        if limit is None:
+            limit = _int(header(headers, prefix + "Limit"))
+        if remaining is None:
+            remaining = _int(header(headers, prefix + "Remaining"))
+        if reset is None:
+            reset = _float(header(headers, prefix + "Reset"))
+    if reset is not None and reset > 1_000_000_000:  # an epoch timestamp (GitHub, Twitter style)
+        reset = reset - (now if now is not None else time.time())
+    if reset is not None:
+        reset = min(max(reset, 0.0), MAX_HEADER_PAUSE)
+    return limit, remaining, reset
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(float(value.split(",")[0])) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value.split(",")[0]) if value is not None else None
+    except ValueError:
+        return None
+
+
+class Throttle:
+    """The rate limit of one (vendor, credential): a shared bucket plus what servers announced.
+
+    ``acquire()`` blocks until an attempt may be sent and returns how long it waited.
+    """
+
+    def __init__(self, vendor: str, rate_limit: RateLimit | None, credentials: Mapping[str, str], backend: Backend | None = None):
+        self.vendor = vendor
+        self.backend = backend or Backend()
+        self.key = credentials_key(vendor, credentials)
+        self.rate = padded_rate(rate_limit) if rate_limit is not None else None
+        self.limiter = _limiter(self.backend, self.key, self.rate) if self.rate is not None else None
+        self._lock = threading.Lock()
+        self._pause_until = 0.0
+        self._spacing = 0.0
+        self._spacing_until = 0.0
+        self._next_slot = 0.0
+
+    def acquire(self) -> float:
+        """Wait for a slot (announced pauses first, then the bucket); the seconds waited."""
+        started = time.monotonic()
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                ready = max(self._pause_until, self._next_slot if now < self._spacing_until else 0.0)
+                if ready <= now:
+                    if now < self._spacing_until:
+                        self._next_slot = now + self._spacing
+                    break
+            time.sleep(min(ready - now, 1.0))
+        if self.limiter is not None and not self.limiter.try_acquire(self.key):
+            raise ConfigError(f"the rate limit of {self.vendor} admits no request at all; check its RateLimit declaration")
+        return time.monotonic() - started
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Slow down as the server's announced budget runs out."""
+        limit, remaining, reset = parse_budget(headers)
+        if remaining is None:
+            return
+        now = time.monotonic()
+        with self._lock:
+            if remaining <= 0:
+                self._pause_until = max(self._pause_until, now + (reset if reset is not None else 1.0))
+                return
+            low = max(1, int(limit * LOW_BUDGET_FRACTION)) if limit else 5
+            if reset and remaining <= low:
+                self._spacing = reset / remaining
+                self._spacing_until = now + reset
+            elif now >= self._spacing_until:
+                self._spacing = 0.0
+
+    def pause(self, seconds: float) -> None:
+        """Hold every worker of this (vendor, credential) for ``seconds`` (a 429's Retry-After)."""
+        with self._lock:
+            self._pause_until = max(self._pause_until, time.monotonic() + min(seconds, MAX_HEADER_PAUSE))

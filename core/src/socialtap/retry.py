@@ -1,0 +1,149 @@
+"""When and how long the engine retries a failed attempt.
+
+The policy is data (:class:`RetryPolicy`); the loop is tenacity's. Only requests that
+are safe to repeat are retried: GET, HEAD and OPTIONS, a stream that declares itself
+idempotent, or any request carrying an ``Idempotency-Key`` header. Only failures that
+waiting can fix are retried: connection errors, timeouts and HTTP 429, 500, 502, 503,
+504, unless the vendor declared that status to mean something else
+(``Vendor.status_errors``), which is never retried.
+
+The wait before attempt ``n + 1`` is exponential with jitter (so many workers that failed
+together do not come back together), at least what the server asked for in
+``Retry-After``, and the sum of waits is capped: a server asking for more than the
+remaining budget ends the retries at once rather than blocking a worker for an hour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import math
+from collections.abc import Mapping
+
+import attrs
+import tenacity
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header's value, whatever the case of its name."""
+    lowered = name.lower()
+    for key, value in headers.items():
+        if key.lower() == lowered:
+            return value
+    return None
+
+
+def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value: delta-seconds or an HTTP-date.
+
+    None when absent or unparseable (the backoff then decides); never negative (a date
+    in the past means "now").
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return float(int(text))
+    try:
+        seconds = float(text)  # not RFC 9110, but common ("1.5")
+    except ValueError:
+        pass
+    else:
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How many attempts, how long between them, and the cap on total waiting."""
+
+    max_attempts: int = attrs.field(default=5, validator=attrs.validators.ge(1))
+    max_total_wait: float = attrs.field(default=120.0, validator=attrs.validators.ge(0))
+    initial: float = 0.5
+    maximum: float = 30.0
+    jitter: float = 0.5
+    statuses: frozenset[int] = RETRY_STATUSES
+
+    def allows(self, method: str, headers: Mapping[str, str] | None = None, idempotent: bool | None = None) -> bool:
+        """Whether a request may be sent again after a failed attempt."""
+        if header(headers or {}, "Idempotency-Key") is not None:
+            return True
+        if idempotent is not None:
+            return idempotent
+        return method.upper() in IDEMPOTENT_METHODS
+
+    def retries_status(self, status: int, status_errors: Mapping[int, object] | None = None) -> bool:
+        """Whether a status is worth another attempt (never one the vendor re-mapped)."""
+        return status in self.statuses and status not in (status_errors or {})
+
+    def backoff(self) -> tenacity.wait.wait_base:
+        """tenacity's exponential wait with jitter: min(maximum, initial * 2**(n-1) + U(0, jitter))."""
+        return tenacity.wait_exponential_jitter(multiplier=self.initial, max=self.maximum, jitter=self.jitter)
+
+    def delay(self, attempt: int, retry_after: float | None, backoff: float) -> float:
+        """The wait after failed attempt ``attempt``: the backoff, or the server's ask if longer."""
+        if retry_after is not None and retry_after > backoff:
+            return retry_after
+        return backoff
+
+
+class RetryableFailure(Exception):
+    """Internal: an attempt failed in a way that another attempt may fix."""
+
+    def __init__(self, error: Exception, retry_after: float | None = None):
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
+
+
+class _Wait(tenacity.wait.wait_base):
+    def __init__(self, policy: RetryPolicy):
+        self.policy = policy
+        self.base = policy.backoff()
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        failure = retry_state.outcome.exception() if retry_state.outcome else None
+        retry_after = failure.retry_after if isinstance(failure, RetryableFailure) else None
+        return self.policy.delay(retry_state.attempt_number, retry_after, self.base(retry_state))
+
+
+class _Stop(tenacity.stop.stop_base):
+    """Stop after ``max_attempts``, or when the next wait would pass the total-wait cap."""
+
+    def __init__(self, policy: RetryPolicy):
+        self.policy = policy
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        if retry_state.attempt_number >= self.policy.max_attempts:
+            return True
+        return retry_state.idle_for + retry_state.upcoming_sleep > self.policy.max_total_wait
+
+
+def retrying(policy: RetryPolicy, *, sleep=None, before_sleep=None) -> tenacity.Retrying:  # type: ignore[no-untyped-def]
+    """A tenacity loop applying ``policy`` to calls that raise :class:`RetryableFailure`."""
+    kwargs = {}
+    if sleep is not None:
+        kwargs["sleep"] = sleep
+    if before_sleep is not None:
+        kwargs["before_sleep"] = before_sleep
+    return tenacity.Retrying(
+        retry=tenacity.retry_if_exception_type(RetryableFailure),
+        wait=_Wait(policy),
+        stop=_Stop(policy),
+        reraise=False,
+        **kwargs,
+    )
