@@ -38,7 +38,7 @@ def test_25_resources_with_duplicates_take_3_requests_and_keep_the_users_order()
     assert len(TWENTY_FIVE) == 25 and len(set(UNIQUE)) == 21
     records, report, app = fetch(TWENTY_FIVE)
     assert app.stats["search"] == 3 == app.requests_seen == report.requests
-    assert [len(batch) for batch in app.batches] == [10, 10, 1]
+    assert sorted(len(batch) for batch in app.batches) == [1, 10, 10]  # sent concurrently: any order
     assert app.stats.get("rate_limited", 0) == 0
     assert accounts(records) == [tuple(item.split(":")) for item in UNIQUE]
     # each account is followed by its own observations, before the next account

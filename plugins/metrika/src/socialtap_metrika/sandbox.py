@@ -70,13 +70,15 @@ class MetrikaSandbox(SandboxApp):
         requests_per_minute: int = 60,
         tier: str = "paid",
         free_quota: int = 100,
+        window: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ):
+        """``window`` shortens the paid window (default a minute) so tests need not wait one."""
         if tier not in ("paid", "free"):
             raise ValueError("tier must be 'paid' or 'free'")
         self.tier = tier
         self.limit = requests_per_minute if tier == "paid" else free_quota
-        self.window = RateWindow(self.limit, MINUTE if tier == "paid" else THIRTY_DAYS, clock=clock)
+        self.window = RateWindow(self.limit, window or (MINUTE if tier == "paid" else THIRTY_DAYS), clock=clock)
         self.batches: list[list[tuple[str, str, str]]] = []
         super().__init__(seed)
 
