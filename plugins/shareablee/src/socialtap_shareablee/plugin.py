@@ -1,0 +1,363 @@
+"""The Shareablee v1.4 vendor: one declarative Stream per documented endpoint.
+
+Everything is declared: paths, params (the docs' names), the one paginated endpoint
+(user content follows ``next_page``), fan-out of ``entity_id`` / ``category_id`` lists,
+payload models and normalizers. The plugin answers two hooks itself: registration, and
+``socialtap_auth`` only to warn when HTTP Basic credentials would
+travel over plain http to anything but this machine.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from socialtap import Account, Credential, Observation, Post, RateLimit, Relation, Stream, Vendor, hookimpl
+from socialtap.auth import Basic, HeaderAuth
+from socialtap.fetch import path_fields
+from socialtap.pagination import NextLink
+from socialtap.params import converter as params_converter
+from socialtap.sandbox import Sandbox
+from socialtap_shareablee import models
+from socialtap_shareablee import normalize as n
+from socialtap_shareablee import params as p
+
+VENDOR = n.VENDOR
+BASE_URL = "https://api.shareablee.com/v1.4"
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class InsecureTransportWarning(UserWarning):
+    """Credentials are about to be sent over plain http to another machine."""
+
+
+class BasicAuthWarnPlainHttp(HeaderAuth):
+    """HTTP Basic that warns (once per host) before sending to a plain-http URL.
+
+    The docs show ``http://api.shareablee.com``; Basic credentials over http can be read
+    by anyone on the path, so the default is https and http is allowed but loud,
+    except to 127.0.0.1 / localhost (the sandbox).
+    """
+
+    def __init__(self, value: str):
+        super().__init__("Authorization", value)
+        self._warned: set[str] = set()
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        parts = urlsplit(request.url or "")
+        host = (parts.hostname or "").lower()
+        if parts.scheme == "http" and host not in LOCAL_HOSTS and host not in self._warned:
+            self._warned.add(host)
+            warnings.warn(
+                f"sending Shareablee credentials over plain http to {host}: anyone on the network path can read "
+                f"them. Use {BASE_URL} (https) unless you know this host is safe.",
+                InsecureTransportWarning,
+                stacklevel=2,
+            )
+        return super().__call__(request)
+
+    def __repr__(self) -> str:
+        return "BasicAuthWarnPlainHttp('***')"
+
+
+def make_query(
+    path: str,
+    *,
+    comma: Collection[str] = (),
+    rename: Mapping[str, str] | None = None,
+    drop: Collection[str] = (),
+) -> Callable[[Any], dict[str, Any]]:
+    """The query string of a stream: every param not in the path and not None, lists
+    in ``comma`` joined with commas (``services=facebook,twitter``), others repeated."""
+    skip = {*path_fields(path), *drop}
+    rename = dict(rename or {})
+
+    def query(params: Any) -> dict[str, Any]:
+        data = params_converter.unstructure(params)
+        out: dict[str, Any] = {}
+        for name, value in data.items():
+            if name in skip or value is None or value == []:
+                continue
+            out[rename.get(name, name)] = ",".join(value) if name in comma else value
+        return out
+
+    return query
+
+
+def stream(
+    name: str,
+    path: str,
+    params: type,
+    normalize: Callable[..., Any],
+    records: tuple[type, ...],
+    model: type,
+    description: str,
+    *,
+    comma: Collection[str] = (),
+    rename: Mapping[str, str] | None = None,
+    drop: Collection[str] = (),
+    **kwargs: Any,
+) -> Stream:
+    fan_out = "category_id" if "{category_id}" in path else "entity_id" if "{entity_id}" in path else None
+    return Stream(
+        name,
+        path,
+        params,
+        normalize,
+        records,
+        description=description,
+        query=make_query(path, comma=comma, rename=rename, drop=drop),
+        fan_out=fan_out,
+        payload_model=model,
+        **kwargs,
+    )
+
+
+USER = "/user/{entity_id}/{service}"
+CATEGORY = "/category/{category_id}/{service}"
+
+STREAMS = (
+    stream(
+        "user_content",
+        USER + "/content/",
+        p.UserContentParams,
+        n.normalize_content,
+        (Post,),
+        models.UserContentPage,
+        "Posts of an entity on facebook or twitter, 100 a page from 0-based `page`, following next_page.",
+        pagination=NextLink("next_page"),
+    ),
+    stream(
+        "user_metrics",
+        USER + "/metrics/",
+        p.UserMetricsParams,
+        n.normalize_metrics,
+        (Observation,),
+        models.MetricsResponse,
+        "Every metric of an entity on one service over a date range (fans_by_country as a country dimension).",
+    ),
+    stream(
+        "user_time_series",
+        USER + "/time_series/",
+        p.UserTimeSeriesParams,
+        n.normalize_time_series,
+        (Observation,),
+        models.TimeSeries,
+        "Daily values of the requested `fields` (facebook, twitter).",
+        comma=("fields",),
+    ),
+    stream(
+        "user_realtime_time_series",
+        "/realtime" + USER + "/time_series/",
+        p.UserRealtimeTimeSeriesParams,
+        n.normalize_realtime_time_series,
+        (Observation,),
+        models.RealtimeTimeSeries,
+        "Realtime values by day offset from today (`start_offset` < `end_offset`, 0-6); realtime access only.",
+        comma=("fields",),
+    ),
+    stream(
+        "user_overlap_comparison",
+        USER + "/overlap/comparison/property/",
+        p.ComparisonParams,
+        n.normalize_overlap_comparison,
+        (Observation,),
+        models.OverlapResponse,
+        "Audience overlap of an entity with `object_ids` for one month ('-' unavailable, '*' below threshold).",
+        rename={"object_ids": "object_id"},
+    ),
+    stream(
+        "user_affinity_comparison",
+        USER + "/affinity/comparison/property/",
+        p.AffinityComparisonParams,
+        n.normalize_affinity_comparison,
+        (Observation,),
+        models.AffinityResponse,
+        "Audience affinity of an entity with `object_ids` for the latest month in range (from 2015-12-01).",
+        rename={"object_ids": "object_id"},
+    ),
+    stream(
+        "user_overlap_ranking",
+        USER + "/overlap/ranking/property/",
+        p.OverlapRankingParams,
+        n.normalize_overlap_ranking,
+        (Observation,),
+        models.OverlapResponse,
+        "Properties ranked by audience overlap with an entity (`limit` up to 100).",
+    ),
+    stream(
+        "user_affinity_ranking",
+        USER + "/affinity/ranking/property/",
+        p.AffinityRankingParams,
+        n.normalize_affinity_ranking,
+        (Observation,),
+        models.AffinityResponse,
+        "Properties ranked by audience affinity with an entity (from 2015-12-01).",
+    ),
+    stream(
+        "page_insights",
+        USER + "/insights/page/",
+        p.PageInsightsParams,
+        n.normalize_page_insights,
+        (Observation,),
+        models.PageInsights,
+        "Daily Facebook page insights (from 2016-01-01; last 30 days without dates); feedback maps as dimensions.",
+        comma=("fields",),
+    ),
+    stream(
+        "user_cross_platform",
+        "/user/{entity_id}/cross_platform/",
+        p.UserCrossPlatformParams,
+        n.normalize_cross_platform,
+        (Account,),
+        models.CrossPlatformUser,
+        "An entity's profile on each service, as Accounts.",
+        comma=("services",),
+    ),
+    stream(
+        "user_top_content",
+        "{route}/user/{entity_id}/cross_platform/top_content/",
+        p.UserTopContentParams,
+        n.normalize_top_content,
+        (Post,),
+        models.TopContent,
+        "An entity's top posts across `services` (`limit` up to 100; `realtime` for the realtime variant).",
+        comma=("services",),
+        drop=("realtime",),
+    ),
+    stream(
+        "category_members",
+        CATEGORY + "/",
+        p.CategoryMembersParams,
+        n.normalize_members,
+        (Account,),
+        models.CategoryMembers,
+        "Members of a category on one service, as Accounts tagged with the category.",
+    ),
+    stream(
+        "category_metrics",
+        CATEGORY + "/metrics/",
+        p.CategoryMetricsParams,
+        n.normalize_metrics,
+        (Observation,),
+        models.MetricsResponse,
+        "Every metric of a category (averages over its members) on one service.",
+    ),
+    stream(
+        "category_time_series",
+        CATEGORY + "/time_series/",
+        p.CategoryTimeSeriesParams,
+        n.normalize_time_series,
+        (Observation,),
+        models.TimeSeries,
+        "Daily values of a category's `fields` (facebook, twitter).",
+        comma=("fields",),
+    ),
+    stream(
+        "category_ranking",
+        CATEGORY + "/ranking/",
+        p.CategoryRankingParams,
+        n.normalize_category_ranking,
+        (Observation,),
+        models.CategoryRanking,
+        "Members of a category ranked by `metric` (total_actions; Facebook).",
+    ),
+    stream(
+        "category_cross_platform",
+        "/category/{category_id}/cross_platform/",
+        p.CategoryCrossPlatformParams,
+        n.normalize_members,
+        (Account,),
+        models.CategoryMembers,
+        "Members of a category on each of `services`, as Accounts.",
+        comma=("services",),
+    ),
+    stream(
+        "category_top_content",
+        "{route}/category/{category_id}/cross_platform/top_content/",
+        p.CategoryTopContentParams,
+        n.normalize_top_content,
+        (Post,),
+        models.TopContent,
+        "A category's top posts across `services` (`limit` up to 100; `realtime` for the realtime variant).",
+        comma=("services",),
+        drop=("realtime",),
+    ),
+    stream(
+        "category_realtime_rankings",
+        "/realtime/category/{category_id}/cross_platform/rankings/",
+        p.CategoryRealtimeRankingsParams,
+        n.normalize_realtime_rankings,
+        (Observation,),
+        models.RealtimeRankings,
+        "Realtime ranking of a category's members by total_actions for `date` (facebook, twitter).",
+        comma=("services",),
+    ),
+    stream(
+        "me_properties",
+        "/me/properties/",
+        p.NoParams,
+        n.access_normalizer("property"),
+        (Relation,),
+        models.AccessList,
+        "Properties the token may read, as Relations from `me` (other_id 'all' when unlimited).",
+    ),
+    stream(
+        "me_categories",
+        "/me/categories/",
+        p.NoParams,
+        n.access_normalizer("category"),
+        (Relation,),
+        models.AccessList,
+        "Categories the token may read, as Relations from `me` (other_id 'all' when unlimited).",
+    ),
+    stream(
+        "find_user",
+        "/me/find/user/",
+        p.FindUserParams,
+        n.normalize_find,
+        (Relation,),
+        models.FindResponse,
+        "Properties whose name contains `term` (max 50); value 1 when the token is authorized, else 0.",
+    ),
+)
+
+
+def sandbox() -> Sandbox:
+    """The offline emulator (imported only when a sandbox is served)."""
+    from socialtap_shareablee.sandbox import TEST_API_KEY, TEST_API_SECRET, ShareableeSandbox
+
+    return Sandbox(app=ShareableeSandbox, credentials={"api_key": TEST_API_KEY, "api_secret": TEST_API_SECRET})
+
+
+SHAREABLEE = Vendor(
+    name=VENDOR,
+    title="Shareablee API v1.4",
+    base_url=BASE_URL,
+    auth=Basic(username="api_key", password="api_secret", token="token"),
+    credentials=(
+        Credential("api_key", "API key from your Shareablee account representative", required=False),
+        Credential("api_secret", "API secret that goes with the key", required=False),
+        Credential("token", "or the API token: base64 of api_key:api_secret", required=False),
+    ),
+    streams=STREAMS,
+    rate_limit=RateLimit(5, 1.0),
+    sandbox=sandbox,
+)
+
+
+@hookimpl
+def socialtap_register_vendors(register):
+    register(SHAREABLEE)
+
+
+@hookimpl
+def socialtap_auth(vendor, credentials):
+    if vendor.name != VENDOR:
+        return None
+    built = vendor.auth.build(credentials)
+    return BasicAuthWarnPlainHttp(built._value)
