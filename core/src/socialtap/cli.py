@@ -13,9 +13,9 @@ import attrs
 import click
 
 from socialtap.errors import ConfigError, SocialtapError
-from socialtap.outputs import FORMATS, open_writer
+from socialtap.outputs import FORMATS
 from socialtap.plugins import get_plugin_manager, get_registry, plugin_info
-from socialtap.runner import Options, RunReport, Task, iter_records
+from socialtap.runner import Options, RunReport, Task, run_to_output
 
 
 def parse_param_pairs(pairs: Iterable[str]) -> dict[str, Any]:
@@ -149,6 +149,12 @@ def streams(vendor: str, as_json: bool) -> None:
 @click.option("--base-url", metavar="URL", help="Override the vendor's base URL.")
 @click.option("--sandbox", is_flag=True, help="Run against the vendor's offline sandbox with its test credentials.")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop each chain after N pages.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True, help="Chains fetched at once.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first failing chain instead of finishing the others.")
+@click.option("--state", "state_path", metavar="PATH", envvar="SOCIALTAP_STATE", help="Checkpoint file [default: user state dir].")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run of the same task after its last written page.")
+@click.option("--rate-limit-db", metavar="PATH", envvar="SOCIALTAP_RATE_LIMIT_DB", help="SQLite rate-limit bucket shared by processes.")
+@click.option("--rate-limit-url", metavar="URL", envvar="SOCIALTAP_RATE_LIMIT_URL", help="redis://… bucket shared by machines.")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def run(
     vendor: str,
@@ -160,6 +166,12 @@ def run(
     base_url: str | None,
     sandbox: bool,
     max_pages: int | None,
+    concurrency: int,
+    fail_fast: bool,
+    state_path: str | None,
+    resume: bool,
+    rate_limit_db: str | None,
+    rate_limit_url: str | None,
     debug: bool,
 ) -> None:
     """Fetch VENDOR's STREAM and write normalized records."""
@@ -171,7 +183,19 @@ def run(
             except ValueError as exc:
                 raise ConfigError(f"--params is not valid JSON: {exc}") from None
         params.update(parse_param_pairs(pairs))
-        options = Options(base_url=base_url, max_pages=max_pages)
+        from socialtap.state import default_state_path
+
+        options = Options(
+            base_url=base_url,
+            max_pages=max_pages,
+            concurrency=concurrency,
+            fail_fast=fail_fast,
+            state=state_path or str(default_state_path()),
+            resume=resume,
+            rate_limit_db=rate_limit_db,
+            rate_limit_url=rate_limit_url,
+            progress=True,
+        )
         with contextlib.ExitStack() as stack:
             credentials = None
             if sandbox:
@@ -182,23 +206,27 @@ def run(
                 credentials = running.credentials
             task = Task(vendor, stream, params, credentials, options)
             report = RunReport(vendor, stream, "")
-            records = iter_records(task, report=report)
-            first = next(records, None)  # validates before any output file is created
-            writer = open_writer(fmt, output)
-            try:
-                if first is not None:
-                    writer.write(first)
-                for record in records:
-                    writer.write(record)
+            try:  # validates before any request; the output is created with the first page
+                run_to_output(task, fmt, output, report=report)
             finally:
-                writer.close()
-                click.echo(summary(report, output), err=True)
+                if report.task_id:
+                    click.echo(summary(report, output), err=True)
 
 
 def summary(report: RunReport, output: str | None) -> str:
     counts = ", ".join(f"{n} {t}" for t, n in sorted(report.records.items())) or "no records"
     where = f" -> {output}" if output else ""
-    return f"socialtap: {report.vendor}.{report.stream}: {counts} from {report.requests} requests, {report.pages} pages in {report.duration:.2f}s{where}"
+    extra = "".join(
+        f", {n} {label}"
+        for n, label in (
+            (report.retries, "retries"),
+            (report.rate_limit_waits, "rate-limit waits"),
+            (sum(c.status == "skipped" for c in report.chains), "chains done earlier"),
+            (sum(c.status == "failed" for c in report.chains), "chains failed"),
+        )
+        if n
+    )
+    return f"socialtap: {report.vendor}.{report.stream}: {counts} from {report.requests} requests, {report.pages} pages{extra} in {report.duration:.2f}s{where}"
 
 
 @main.command("sandbox")
@@ -245,6 +273,18 @@ def new_plugin_command(name: str, directory: str) -> None:
     with handled():
         root = new_plugin(name, Path(directory))
         click.echo(f"created {root}\n  pip install -e {root}\n  pytest {root / 'tests'}")
+
+
+def _add_surface_commands() -> None:
+    """`socialtap n8n` and `socialtap serve` live in their own modules (surfaces helper)."""
+    from socialtap.n8n import n8n_command
+    from socialtap.serve import serve_command
+
+    main.add_command(n8n_command)
+    main.add_command(serve_command)
+
+
+_add_surface_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover

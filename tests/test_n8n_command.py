@@ -1,0 +1,93 @@
+"""`socialtap n8n`'s JSON contract, through the real CLI in a subprocess against a sandbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from socialtap.testing import serve_sandbox
+
+SOCIALTAP = str(Path(sys.executable).with_name("socialtap"))
+
+
+@pytest.fixture(scope="module")
+def sandbox_env():
+    with serve_sandbox("example") as sandbox:
+        yield {
+            **os.environ,
+            "SOCIALTAP_EXAMPLE_TOKEN": sandbox.credentials["token"],
+            "SOCIALTAP_EXAMPLE_BASE_URL": sandbox.base_url,
+        }
+
+
+def run_n8n(env, items, *args):
+    text = items if isinstance(items, str) else json.dumps(items)
+    return subprocess.run([SOCIALTAP, "n8n", *args], input=text, capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_flags_give_vendor_and_stream_items_give_params(sandbox_env):
+    items = [{"json": {"profile_id": ["alice"]}}, {"json": {"params": {"profile_id": ["bob", "carol"]}}}]
+    done = run_n8n(sandbox_env, items, "--vendor", "example", "--stream", "profiles")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    out = json.loads(done.stdout)
+    assert all(set(item) == {"json", "pairedItem"} for item in out)
+    accounts = [(i["json"]["account_id"], i["pairedItem"]["item"]) for i in out if i["json"]["type"] == "account"]
+    assert accounts == [("alice", 0), ("bob", 1), ("carol", 1)]
+    # one item per record, with the record's fields at the top of `json`
+    observations = [i["json"] for i in out if i["json"]["type"] == "observation"]
+    assert len(observations) == 6 and {o["metric"] for o in observations} == {"followers", "following"}
+
+
+def test_each_item_may_name_its_own_vendor_and_stream(sandbox_env):
+    items = [{"vendor": "example", "stream": "mentions", "params": {"profile_id": "zed"}}]  # the json wrapper is optional
+    done = run_n8n(sandbox_env, items)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out and {i["json"]["type"] for i in out} == {"relation"}
+
+
+def test_error_keeps_items_already_produced_and_prints_one_line(sandbox_env):
+    items = [
+        {"json": {"profile_id": ["alice"]}},
+        {"json": {"profile_id": ["missing-1"]}},  # the sandbox answers 404
+    ]
+    done = run_n8n(sandbox_env, items, "--vendor", "example", "--stream", "profiles")
+    assert done.returncode != 0
+    assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith("error: ")
+    assert "missing-1" in done.stderr
+    out = json.loads(done.stdout)  # still a complete JSON array
+    assert [i["json"]["account_id"] for i in out if i["json"]["type"] == "account"] == ["alice"]
+
+
+@pytest.mark.parametrize(
+    ("stdin", "args", "fragment", "code"),
+    [
+        ("not json", ["--vendor", "example", "--stream", "profiles"], "stdin is not JSON", 2),
+        ('[{"json": {"profile_id": ["a"]}}]', [], "names no vendor and stream", 2),
+        ('[{"json": {"per_page": "many"}}]', ["--vendor", "example", "--stream", "posts"], "profile_id", 2),
+        ('[{"json": {"credentials": {"token": "x"}}}]', ["--vendor", "example", "--stream", "profiles"], "environment", 2),
+    ],
+)
+def test_bad_input_fails_before_any_request(sandbox_env, stdin, args, fragment, code):
+    done = run_n8n(sandbox_env, stdin, *args)
+    assert done.returncode == code
+    assert fragment in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert json.loads(done.stdout) == []
+
+
+def test_wrong_credentials_never_leak(sandbox_env):
+    env = {**sandbox_env, "SOCIALTAP_EXAMPLE_TOKEN": "wrong-token-value-123"}
+    done = run_n8n(env, [{"profile_id": ["alice"]}], "--vendor", "example", "--stream", "profiles")
+    assert done.returncode == 3  # AuthError
+    assert "wrong-token-value-123" not in done.stderr + done.stdout
+
+
+def test_empty_stdin_gives_no_items(sandbox_env):
+    done = run_n8n(sandbox_env, "", "--vendor", "example", "--stream", "profiles")
+    assert done.returncode == 0 and json.loads(done.stdout) == []
