@@ -31,6 +31,7 @@ __all__ = [
     "SandboxApp",
     "basic_credentials",
     "bearer_token",
+    "busiest_window",
     "json_response",
     "page_of",
     "rng_for",
@@ -93,6 +94,19 @@ class RateWindow:
                 return max(hits[0] + self.per - now, 0.001)
             hits.append(now)
             return None
+
+
+def busiest_window(times: Iterable[float], per: float = 1.0) -> int:
+    """The most of ``times`` within any ``per`` seconds: what a sliding-window limiter
+    counting at arrival sees. Tests of a client-side rate limit assert it stays at or
+    under the vendor's limit, measured where the vendor measures (at the server)."""
+    ordered = sorted(times)
+    best = start = 0
+    for end, moment in enumerate(ordered):
+        while ordered[start] <= moment - per:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
 
 
 class SandboxApp:

@@ -99,10 +99,6 @@ def fields_problems(fields: Sequence[str], service: str, *, category: bool = Fal
         )
 
 
-def _date_field() -> Any:
-    return attrs.field(default=None)
-
-
 # --- /user/{entity_id}/{service}/... ---------------------------------------------------
 
 
@@ -112,8 +108,8 @@ class UserContentParams:
 
     entity_id: list[str] = attrs.field(validator=ids_validator)
     service: str = attrs.field(validator=one_of(catalog.FACEBOOK_TWITTER, "user content"))
-    start_date: dt.date | None = _date_field()
-    end_date: dt.date | None = _date_field()
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
     sort_ascending: bool | None = None
     page: int = attrs.field(default=0, validator=attrs.validators.ge(0))
 
@@ -127,8 +123,8 @@ class UserMetricsParams:
 
     entity_id: list[str] = attrs.field(validator=ids_validator)
     service: str = attrs.field(validator=one_of(catalog.SERVICES, "user metrics"))
-    start_date: dt.date | None = _date_field()
-    end_date: dt.date | None = _date_field()
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
 
     def problems(self) -> list[str]:
         return list(date_range_problems(self.start_date, self.end_date))
@@ -140,8 +136,8 @@ class UserTimeSeriesParams:
 
     entity_id: list[str] = attrs.field(validator=ids_validator)
     service: str = attrs.field(validator=one_of(catalog.FACEBOOK_TWITTER, "user time series"))
-    start_date: dt.date | None = _date_field()
-    end_date: dt.date | None = _date_field()
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
     fields: list[str] = attrs.field(factory=list)
 
     def problems(self) -> list[str]:
@@ -177,8 +173,8 @@ class ComparisonParams:
     entity_id: list[str] = attrs.field(validator=ids_validator)
     object_ids: list[str] = attrs.field(validator=ids_validator)
     service: str = attrs.field(default="facebook", validator=one_of(catalog.FACEBOOK, "audience comparison"))
-    start_date: dt.date | None = _date_field()
-    end_date: dt.date | None = _date_field()
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
 
     def problems(self) -> list[str]:
         return list(date_range_problems(self.start_date, self.end_date))
@@ -226,8 +222,8 @@ class PageInsightsParams:
 
     entity_id: list[str] = attrs.field(validator=ids_validator)
     service: str = attrs.field(default="facebook", validator=one_of(catalog.FACEBOOK, "page insights"))
-    start_date: dt.date | None = _date_field()
-    end_date: dt.date | None = _date_field()
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
     fields: list[str] = attrs.field(factory=list, validator=all_of(catalog.PAGE_INSIGHTS_FIELDS, "page insights"))
 
     def problems(self) -> list[str]:
@@ -251,8 +247,8 @@ class TopContentParams:
     """Top content across services; ``realtime`` selects the ``/realtime/...`` variant."""
 
     services: list[str] = attrs.field(factory=list, validator=all_of(catalog.SERVICES, "top content"))
-    start_date: dt.date | None = _date_field()
-    end_date: dt.date | None = _date_field()
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
     limit: int | None = attrs.field(default=None, validator=limit_validator)
     realtime: bool = False
 
@@ -283,8 +279,8 @@ class CategoryMembersParams:
 class CategoryMetricsParams:
     category_id: list[str] = attrs.field(validator=ids_validator)
     service: str = attrs.field(validator=one_of(catalog.SERVICES, "category metrics"))
-    start_date: dt.date | None = _date_field()
-    end_date: dt.date | None = _date_field()
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
 
     def problems(self) -> list[str]:
         return list(date_range_problems(self.start_date, self.end_date))
@@ -294,8 +290,8 @@ class CategoryMetricsParams:
 class CategoryTimeSeriesParams:
     category_id: list[str] = attrs.field(validator=ids_validator)
     service: str = attrs.field(validator=one_of(catalog.FACEBOOK_TWITTER, "category time series"))
-    start_date: dt.date | None = _date_field()
-    end_date: dt.date | None = _date_field()
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
     fields: list[str] = attrs.field(factory=list)
 
     def problems(self) -> list[str]:
@@ -312,8 +308,8 @@ class CategoryRankingParams:
     category_id: list[str] = attrs.field(validator=ids_validator)
     service: str = attrs.field(default="facebook", validator=one_of(catalog.FACEBOOK, "category ranking"))
     metric: str = attrs.field(default="total_actions", validator=one_of(catalog.RANKING_METRICS, "category ranking"))
-    start_date: dt.date | None = _date_field()
-    end_date: dt.date | None = _date_field()
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
 
     def problems(self) -> list[str]:
         return list(date_range_problems(self.start_date, self.end_date))
