@@ -121,3 +121,34 @@ def test_500_is_a_vendor_error():
         engine_for(sandbox).send(Request("POST", "/resources/search", json={"resources": [ITEM]}))
     assert caught.value.status == 500
     assert "retry later" in str(caught.value)
+
+
+# -- through a whole run, with the engine's retries ----------------------------------
+
+
+def run_with(sandbox, resources, **options):
+    task = Task("metrika", "accounts", {"resources": resources}, sandbox.credentials, sandbox_task_options(sandbox, **options))
+    return list(iter_records(task, plugin_manager=make_plugin_manager()))
+
+
+def test_500_is_retried_then_a_vendor_error():
+    hits = []
+
+    def broken(_app):
+        def app(environ, start_response):
+            hits.append(environ["PATH_INFO"])
+            return json_response({"errors": ["Internal server error"]}, 500)(environ, start_response)
+
+        return app
+
+    with serve_sandbox("metrika", wrap=broken) as sandbox, pytest.raises(VendorError) as caught:
+        run_with(sandbox, ["instagram:natgeo"], max_attempts=3, backoff_initial=0.01)
+    assert len(hits) == 3  # the search is read-only, so it is retried
+    assert "retry later" in str(caught.value)
+
+
+def test_429_that_waiting_cannot_fix_in_the_run_says_the_paid_window():
+    # The server asks for up to a minute; the run may wait 0.5 s at most.
+    with serve_sandbox("metrika", requests_per_minute=1) as sandbox, pytest.raises(QuotaError) as caught:
+        run_with(sandbox, [f"x:user{i}" for i in range(11)], max_retry_wait=0.5, concurrency=1)
+    assert "resets every minute" in str(caught.value)
