@@ -7,7 +7,8 @@
   ``unavailable`` and ``'*'`` is ``below_threshold``, both with value None (never 0);
 - rankings -> a ``rank`` dimension; page insights -> dated Observations, nested
   feedback maps -> dimensions;
-- cross platform info and category members -> one ``Account`` per service;
+- cross platform info and category members -> one ``Account`` per service (members also
+  a ``category_member`` Relation from the category);
 - ``/me`` lists and find -> ``Relation``\\ s from the token (``me``) with ``authorized`` as value.
 
 An aggregate over a date range carries a ``period`` dimension (``start/end``) so runs for
@@ -380,10 +381,15 @@ def normalize_cross_platform(payload: models.CrossPlatformUser, request: Request
     return accounts_of(payload)
 
 
-def normalize_members(payload: models.CategoryMembers, request: Request) -> Iterator[Account]:
+def normalize_members(payload: models.CategoryMembers, request: Request) -> Iterator[Account | Relation]:
+    """Each member's Accounts (tagged with the category), and a ``category_member``
+    Relation from the category per service: an entity in two requested categories keeps
+    both memberships even where its Account is upserted by natural key."""
     category = str(request.params.category_id)
     for member in payload.members:
-        yield from accounts_of(member, categories=(category,))
+        for account in accounts_of(member, categories=(category,)):
+            yield account
+            yield Relation(VENDOR, account.platform, category, "category_member", account.account_id, member.name)
 
 
 # --- rankings --------------------------------------------------------------------------

@@ -234,9 +234,9 @@ STREAMS = (
         CATEGORY + "/",
         p.CategoryMembersParams,
         n.normalize_members,
-        (Account,),
+        (Account, Relation),
         models.CategoryMembers,
-        "Members of a category on one service, as Accounts tagged with the category.",
+        "Members of a category on one service: Accounts tagged with the category, and category_member Relations.",
     ),
     stream(
         "category_metrics",
@@ -271,9 +271,9 @@ STREAMS = (
         "/category/{category_id}/cross_platform/",
         p.CategoryCrossPlatformParams,
         n.normalize_members,
-        (Account,),
+        (Account, Relation),
         models.CategoryMembers,
-        "Members of a category on each of `services`, as Accounts.",
+        "Members of a category on each of `services`: Accounts and category_member Relations.",
         comma=("services",),
     ),
     stream(

@@ -7,7 +7,8 @@
   arrival): the next one is 429 with ``{"detail": "Rate limit exceeded. Please try again
   later."}`` and a ``Retry-After`` header;
 - seeded entities and categories (``entities``, ``categories``, ``members_per_category``,
-  ``posts_per_entity`` are constructor params; the same seed gives the same data);
+  ``posts_per_entity`` are constructor params; the same seed gives the same data;
+  categories are disjoint while there are enough entities);
   unknown ids are 404;
 - user content in 0-based pages of 100 with ``next_page`` links on the sandbox's own
   origin (``request.host_url``), ``null`` on the last page;
@@ -95,7 +96,7 @@ class ShareableeSandbox(SandboxApp):
         seed: int = 0,
         entities: int = 40,
         categories: int = 4,
-        members_per_category: int = 12,
+        members_per_category: int = 10,
         posts_per_entity: int = 230,
         rate_limit: int | None = 5,
         examples: bool = False,
@@ -129,8 +130,15 @@ class ShareableeSandbox(SandboxApp):
             entities[str(number)] = Entity(str(number), name, tuple(services), object_ids)
         categories: dict[str, Category] = {}
         keys = list(entities)
+        rng.shuffle(keys)
+        disjoint = n_categories * per_category <= len(keys)
         for j, number in enumerate(ids[n_entities:]):
-            members = tuple(rng.sample(keys, min(per_category, len(keys))))
+            # Disjoint while there are enough entities (as curated categories mostly are);
+            # overlapping once there are not.
+            if disjoint:
+                members = tuple(keys[j * per_category : (j + 1) * per_category])
+            else:
+                members = tuple(rng.sample(keys, min(per_category, len(keys))))
             isin = f"US{rng.randint(10**9, 10**10 - 1)}{j % 10}"
             categories[str(number)] = Category(str(number), f"{rng.choice(_WORDS_B)} Category {j}", isin, members)
         return entities, categories
