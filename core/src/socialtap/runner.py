@@ -51,7 +51,7 @@ from socialtap.progress import Progress
 from socialtap.ratelimit import Backend, Throttle
 from socialtap.records import TYPE_NAMES, Record
 from socialtap.retry import RetryPolicy
-from socialtap.state import StateStore, default_state_path, request_from_json
+from socialtap.state import LazyOutput, StateStore, default_state_path, open_output, request_from_json
 
 
 @attrs.frozen
@@ -558,4 +558,48 @@ def run(
         report.error = f"{type(exc).__name__}: {exc}"
         exc.report = report  # type: ignore[attr-defined]
         raise
+    return report
+
+
+def run_to_output(
+    task: Task,
+    fmt: str = "jsonl",
+    output: str | None = None,
+    *,
+    report: RunReport | None = None,
+    plugin_manager: pluggy.PluginManager | None = None,
+) -> RunReport:
+    """Run a task into an output (``jsonl``, ``csv``, ``sqlite``), checkpointing as it goes.
+
+    With a state file (``Options.state``) the output is checkpointed with every page, so
+    ``Options.resume`` continues an interrupted run and the output holds every record
+    once (see :mod:`socialtap.state` for how each format is rewound). Nothing is created
+    before the first page arrives. On error the report is attached as ``exc.report``
+    and what was written is kept.
+    """
+    report = report if report is not None else RunReport(task.vendor, task.stream, "")
+    prepared = prepare(task, plugin_manager=plugin_manager)
+    report.vendor, report.stream, report.task_id = prepared.vendor.name, prepared.stream.name, prepared.task_id
+    store = open_state(prepared)
+    options = task.options
+    position = store.output_position(prepared.task_id) if store is not None and options.resume else None
+    if store is not None:
+        out = LazyOutput(lambda: open_output(fmt, output, prepared.task_id, resume=options.resume, position=position))
+    else:
+        from socialtap.outputs import open_writer
+
+        out = LazyOutput(lambda: open_writer(fmt, output))
+    if options.resume and store is not None:
+        out.position()  # rewind the output now: records of pages after the checkpoint are dropped
+    try:
+        for record in _run_prepared(prepared, report, store=store, checkpoint=out.position):
+            out.write(record)
+    except SocialtapError as exc:
+        report.error = f"{type(exc).__name__}: {exc}"
+        exc.report = report  # type: ignore[attr-defined]
+        raise
+    finally:
+        out.close()
+        if store is not None:
+            store.close()
     return report

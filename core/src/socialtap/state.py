@@ -233,3 +233,28 @@ def open_output(fmt: str, path: str | Path | None, task_id: str, *, resume: bool
     if resume:
         raise ConfigError(f"--resume works with --format jsonl or sqlite, not {fmt}: a {fmt} output cannot be rewound")
     return open_writer(fmt, path)
+
+
+class LazyOutput:
+    """Opens the real writer on first use, so a run that fails before its first page leaves no file."""
+
+    def __init__(self, opener: Any):
+        self.opener = opener
+        self.writer: Writer | None = None
+
+    def _open(self) -> Writer:
+        if self.writer is None:
+            self.writer = self.opener()
+        return self.writer
+
+    def write(self, record: Any) -> None:
+        self._open().write(record)
+
+    def position(self) -> Any:
+        writer = self._open()
+        position = getattr(writer, "position", None)
+        return position() if position is not None else None
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
