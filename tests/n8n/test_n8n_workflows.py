@@ -173,7 +173,7 @@ def test_http_request_workflow_gives_the_same_records(batch):
 
 def test_wrong_vendor_credentials_fail_both_workflows(imported, tmp_path):
     with serve_sandbox("metrika") as sandbox:
-        summary, snapshots = execute_batch(imported, tmp_path, "wrong-metrika-token", sandbox.base_url)
+        summary, _ = execute_batch(imported, tmp_path, "wrong-metrika-token", sandbox.base_url)
     assert summary["summary"]["failedExecutions"] == 2, summary
     assert summary["summary"]["successfulExecutions"] == 0
     assert "wrong-metrika-token" not in json.dumps(summary)
