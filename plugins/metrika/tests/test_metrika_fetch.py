@@ -152,3 +152,9 @@ def test_token_from_the_environment(monkeypatch):
     with serve_sandbox("metrika") as sandbox:
         task = Task("metrika", "accounts", {"resources": ["x:nasa"]}, None, sandbox_task_options(sandbox))
         assert accounts(iter_records(task)) == [("x", "nasa")]
+
+
+def test_identifiers_differing_only_in_case_stay_two_resources():
+    records, _, app = fetch(["x:NASA", "x:nasa", "x:NASA"])
+    assert app.batches == [[("x", "account", "NASA"), ("x", "account", "nasa")]]
+    assert accounts(records) == [("x", "NASA"), ("x", "nasa")]

@@ -21,29 +21,27 @@ METRIC_NAMES: dict[str, str] = {"followers": "followers"}
 and not canonical keeps its Metrika name with ``canonical=False``."""
 
 
-def _key(platform: str, identifier: str) -> tuple[str, str]:
-    return platform.lower(), identifier.casefold()
-
-
 def in_request_order(results: Sequence[ResourceResult], requested: Sequence[Resource]) -> list[ResourceResult]:
-    """``results`` ordered like the request, later repeats dropped.
+    """``results`` ordered like the request, exact repeats dropped.
 
     Metrika documents ``data`` in request order; ordering by the request anyway keeps the
-    user's order if that ever slips. Entries the request does not explain keep their
-    place after the ones it does.
+    user's order if that ever slips. An entry is placed by its exact platform and
+    identifier, else case-insensitively (in case the API echoes a canonical spelling);
+    entries the request does not explain keep their place after the ones it does.
     """
-    position = {}
+    exact: dict[tuple[str, str], int] = {}
+    loose: dict[tuple[str, str], int] = {}
     for index, resource in enumerate(requested):
-        position.setdefault(_key(resource.platform, resource.identifier), index)
-    seen: set[tuple[str, str]] = set()
-    kept: list[ResourceResult] = []
-    for result in results:
-        key = _key(result.platform, result.identifier)
-        if key not in seen:
-            seen.add(key)
-            kept.append(result)
-    unknown = len(position)
-    return sorted(kept, key=lambda r: position.get(_key(r.platform, r.identifier), unknown))
+        exact.setdefault((resource.platform, resource.identifier), index)
+        loose.setdefault((resource.platform.lower(), resource.identifier.casefold()), index)
+
+    def place(result: ResourceResult) -> int:
+        key = (result.platform, result.identifier)
+        return exact.get(key, loose.get((key[0].lower(), key[1].casefold()), len(requested)))
+
+    unique = {(r.platform, r.identifier): r for r in reversed(results)}  # first occurrence wins
+    kept = [r for r in results if unique.get((r.platform, r.identifier)) is r]
+    return sorted(kept, key=place)
 
 
 def normalize_accounts(response: SearchResponse, request: Any) -> Iterator[Record]:
