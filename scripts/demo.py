@@ -33,6 +33,9 @@ COMMAND = [
 
 def main() -> int:
     bin_dir = Path(sys.executable).parent
+    # A fresh file each time, so the summary shows this run only (a second run into the
+    # same file would upsert, not duplicate).
+    DB.unlink(missing_ok=True)
     print("$", " ".join(COMMAND), flush=True)
     done = subprocess.run([str(bin_dir / COMMAND[0]), *COMMAND[1:]], check=False)
     if done.returncode:

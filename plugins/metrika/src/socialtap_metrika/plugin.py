@@ -1,4 +1,4 @@
-"""The Metrika vendor (``metrika``): one declarative stream, no custom hooks but the sandbox.
+"""The Metrika vendor (``metrika``): one declarative stream and no custom hooks.
 
 ``accounts`` is ``POST /resources/search``. The core's default hooks do the rest from
 the declaration: ``batch="resources"`` with ``max_batch=10`` de-duplicates the user's
@@ -49,6 +49,13 @@ ACCOUNTS = Stream(
     payload_model=SearchResponse,
 )
 
+def sandbox() -> Sandbox:
+    """The Metrika emulator and its test token (imported only when served)."""
+    from socialtap_metrika.sandbox import TEST_TOKEN, MetrikaSandbox
+
+    return Sandbox(app=MetrikaSandbox, credentials={"token": TEST_TOKEN})
+
+
 METRIKA = Vendor(
     name=VENDOR,
     title="Metrika",
@@ -58,18 +65,10 @@ METRIKA = Vendor(
     streams=(ACCOUNTS,),
     rate_limit=RATE_LIMIT,
     max_batch=MAX_RESOURCES_PER_REQUEST,
+    sandbox=sandbox,
 )
 
 
 @hookimpl
 def socialtap_register_vendors(register):
     register(METRIKA)
-
-
-@hookimpl
-def socialtap_sandbox(vendor):
-    if vendor.name != VENDOR:
-        return None
-    from socialtap_metrika.sandbox import TEST_TOKEN, MetrikaSandbox
-
-    return Sandbox(app=MetrikaSandbox, credentials={"token": TEST_TOKEN})
