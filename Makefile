@@ -9,7 +9,7 @@ EDITABLES := -e ./core[testing,redis] -e ./tests/example_plugin $(foreach d,$(PL
 DEV_TOOLS := "pytest>=8" "hypothesis>=6.100" "ruff>=0.6"
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean redis-server
+.PHONY: install demo test lint bench clean redis-server install-airflow install-n8n test-airflow test-n8n
 
 $(STAMP): core/pyproject.toml tests/example_plugin/pyproject.toml $(wildcard plugins/*/pyproject.toml) Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,7 @@ demo: install
 
 test: install redis-server
 	$(BIN)/python -m pytest -q
+	$(MAKE) --no-print-directory test-airflow test-n8n
 
 # The Redis rate-limit tests start a real redis-server on 127.0.0.1; install it from the
 # distribution's packages when absent (as root, or with sudo), else those tests skip.
@@ -43,3 +44,25 @@ bench: install
 
 clean:
 	rm -rf $(VENV) demo build
+
+# Heavy test tools live in a cache outside the clone, keyed by version, so a fresh clone on
+# the same machine reuses them: Airflow in its own virtualenv (never in .venv: `make demo`
+# stays small), Node 24 + n8n from the npm registry (cold: ~5-10 min, ~3 GB).
+DEV_CACHE ?= $(or $(SOCIALTAP_DEV_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/socialtap-dev)
+AIRFLOW_VERSION ?= 3.3.2
+N8N_VERSION ?= 2.41.1
+AIRFLOW_VENV := $(DEV_CACHE)/airflow-$(AIRFLOW_VERSION)
+N8N_BIN := $(DEV_CACHE)/n8n-$(N8N_VERSION)-node24/bin/n8n
+
+install-airflow:
+	SOCIALTAP_DEV_CACHE=$(DEV_CACHE) AIRFLOW_VERSION=$(AIRFLOW_VERSION) PYTHON=$(PYTHON) sh scripts/install_airflow.sh
+
+install-n8n:
+	SOCIALTAP_DEV_CACHE=$(DEV_CACHE) N8N_VERSION=$(N8N_VERSION) sh scripts/install_n8n.sh
+
+# A separate pytest run with the Airflow venv's python: the fast suite never imports Airflow.
+test-airflow: install-airflow
+	SOCIALTAP_AIRFLOW_TESTS=1 $(AIRFLOW_VENV)/bin/python -m pytest -q tests/airflow
+
+test-n8n: install install-n8n
+	SOCIALTAP_N8N=$(N8N_BIN) $(BIN)/python -m pytest -q tests/n8n

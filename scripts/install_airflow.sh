@@ -2,8 +2,8 @@
 # Install Apache Airflow 3 into its own virtualenv in a cache outside the clone, keyed by
 # version (Airflow is ~300 MB and `import airflow` costs seconds: it never goes into the
 # core .venv, so `make demo` stays small). Then install this clone's core (with the
-# airflow extra) and the vendor plugins editable into it, every time: that part is quick,
-# and it points the cached venv at the clone that runs the tests.
+# airflow extra) and the vendor plugins editable into it, whenever the clone or its
+# pyproject files changed: that points the cached venv at the clone that runs the tests.
 # Prints the venv directory on its last line.
 set -eu
 AIRFLOW_VERSION=${AIRFLOW_VERSION:-3.3.2}
@@ -24,7 +24,12 @@ set -- -e "$ROOT/core[airflow]" -e "$ROOT/tests/example_plugin"
 for d in "$ROOT"/plugins/*/; do
     [ -f "$d/pyproject.toml" ] && set -- "$@" -e "$d"
 done
-# Never let a plugin's requirements move Airflow's own pins.
-echo "apache-airflow==$AIRFLOW_VERSION" >"$DEST/constraints.txt"
-"$DEST/bin/python" -m pip install --quiet -c "$DEST/constraints.txt" "$@"
+# Skip the editable installs when this clone and its pyproject files are what was installed last.
+SIGNATURE=$( (echo "$ROOT"; cat "$ROOT/core/pyproject.toml" "$ROOT/tests/example_plugin/pyproject.toml" "$ROOT"/plugins/*/pyproject.toml 2>/dev/null) | cksum)
+if [ "$(cat "$DEST/.editables" 2>/dev/null)" != "$SIGNATURE" ]; then
+    # Never let a plugin's requirements move Airflow's own pins.
+    echo "apache-airflow==$AIRFLOW_VERSION" >"$DEST/constraints.txt"
+    "$DEST/bin/python" -m pip install --quiet -c "$DEST/constraints.txt" "$@"
+    echo "$SIGNATURE" >"$DEST/.editables"
+fi
 echo "$DEST"

