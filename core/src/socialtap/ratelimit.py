@@ -123,9 +123,21 @@ def _bucket(backend: Backend, key: str, rate: Rate):  # type: ignore[no-untyped-
             raise ConfigError("the Redis rate-limit backend needs the redis package: pip install 'socialtap[redis]'") from None
         from pyrate_limiter import RedisBucket
 
+        class FreshRedisBucket(RedisBucket):
+            """Stamps each item with the time it is admitted, not the limiter's estimate.
+
+            After a wait the Limiter advances an item's timestamp by the planned sleep; the
+            Lua script counts only items up to *now*, so another process could miss an item
+            stamped slightly in the future and admit one request too many.
+            """
+
+            def put(self, item):  # type: ignore[no-untyped-def]
+                item.timestamp = self.now()
+                return super().put(item)
+
         try:
             client = redis.Redis.from_url(backend.location)
-            return RedisBucket.init([rate], client, f"socialtap:ratelimit:{key}")
+            return FreshRedisBucket.init([rate], client, f"socialtap:ratelimit:{key}")
         except redis.RedisError as exc:
             raise ConfigError(
                 f"cannot reach the Redis rate-limit backend ({type(exc).__name__}); check --rate-limit-url / {ENV_URL}"
