@@ -22,5 +22,6 @@ else:
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_home}/airflow.db",
             "SOCIALTAP_TEST_OUT": os.path.join(_home, "out"),
+            "SOCIALTAP_STATE": os.path.join(_home, "socialtap-state.sqlite"),
         }
     )

@@ -151,7 +151,13 @@ def test_retry_after_partial_failure_never_duplicates(dagbag):
     for task_id in ("fetch_posts", "fetch_posts_sqlite"):
         (ti,) = tis[task_id]
         assert ti.try_number == 2, f"{task_id} should have failed once on the malformed page, then succeeded"
+    reports = json.loads((OUT / "retry" / "xcom.json").read_text())
+    for report in reports.values():
+        # the retry resumed after page 1 (checkpointed before the malformed page 2)
+        assert report["resumed"] is True and report["try_number"] == 2
+        assert report["pages"] == 2 and report["total_records"] == 7
     (jsonl,) = (OUT / "retry").glob("posts-*.jsonl")
+    assert jsonl.name == f"posts-{reports['jsonl']['socialtap_id']}.jsonl"
     posts = [item["post_id"] for item in read_jsonl(jsonl)]
     assert len(posts) == len(set(posts)) == 12
     import sqlite3
@@ -159,3 +165,15 @@ def test_retry_after_partial_failure_never_duplicates(dagbag):
     with sqlite3.connect(OUT / "retry" / "posts.sqlite") as db:
         assert db.execute('SELECT COUNT(*), COUNT(DISTINCT post_id) FROM "post"').fetchone() == (12, 12)
     assert not list((OUT / "retry").glob(".*.part"))
+
+
+def test_first_try_starts_over_even_with_old_checkpoints(dagbag):
+    """A new run of the same task (same stable id) must not resume yesterday's checkpoints."""
+    run = dagbag.get_dag("socialtap_retry").test()
+    assert run.state == "success"
+    reports = json.loads((OUT / "retry" / "xcom.json").read_text())
+    for report in reports.values():
+        assert report["resumed"] is False and report["try_number"] == 1
+        assert report["pages"] == 3 and report["total_records"] == 12
+    (jsonl,) = (OUT / "retry").glob("posts-*.jsonl")
+    assert len(jsonl.read_text().splitlines()) == 12

@@ -48,7 +48,7 @@ with DAG("socialtap_auth_fails", schedule=None, start_date=datetime(2026, 1, 1),
     )
 
 with DAG("socialtap_retry", schedule=None, start_date=datetime(2026, 1, 1), catchup=False):
-    SocialtapOperator(
+    posts = SocialtapOperator(
         task_id="fetch_posts",
         vendor="example",
         stream="posts",
@@ -58,7 +58,7 @@ with DAG("socialtap_retry", schedule=None, start_date=datetime(2026, 1, 1), catc
         retries=1,
         retry_delay=timedelta(seconds=0),
     )
-    SocialtapOperator(
+    posts_sqlite = SocialtapOperator(
         task_id="fetch_posts_sqlite",
         vendor="example",
         stream="posts",
@@ -68,3 +68,10 @@ with DAG("socialtap_retry", schedule=None, start_date=datetime(2026, 1, 1), catc
         retries=1,
         retry_delay=timedelta(seconds=0),
     )
+
+    @task
+    def collect_retry(jsonl_report, sqlite_report):
+        with open(os.path.join(OUT, "retry", "xcom.json"), "w") as f:
+            json.dump({"jsonl": jsonl_report, "sqlite": sqlite_report}, f)
+
+    collect_retry(posts.output, posts_sqlite.output)

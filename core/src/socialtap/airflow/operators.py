@@ -5,10 +5,13 @@ Why it is shaped this way:
 - It calls the runner API in-process (no subprocess), so errors arrive typed.
 - Records go to ``destination`` (a local path or an ``ObjectStoragePath``), never to
   XCom: XCom lives in Airflow's metadata database and carries only the small run report.
-- The output appears atomically: files are written under a temporary name and renamed
-  (object storage: uploaded under a temporary key and renamed), a SQLite destination
-  upserts in one transaction, and a failed attempt discards what it wrote. A retried
-  task therefore never duplicates or half-writes records.
+- A retry never duplicates records. For a local JSON Lines or SQLite destination the
+  runner checkpoints every page in a state file (``state_path``, else ``$SOCIALTAP_STATE``,
+  else the user state dir) keyed by the task's stable id: the first try starts over, a
+  retry resumes after the last checkpointed page and rewinds the output to it (JSON Lines
+  is written to a part file renamed at the end; SQLite upserts by natural key). Other
+  destinations (object storage, CSV) are written locally and appear atomically (uploaded
+  under a temporary key and renamed); a failed attempt discards them and a retry refetches.
 - ``{socialtap_id}`` in ``destination`` is replaced by the task's stable id (vendor,
   stream, params and base URL hashed, never credentials), so a retry writes to the
   same place as the attempt it replaces.
@@ -29,10 +32,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from socialtap.airflow.hooks import SocialtapHook
 from socialtap.errors import AuthError, ChainsFailedError, ConfigError, QuotaError, SocialtapError
 from socialtap.outputs import FORMATS, open_writer
-from socialtap.runner import Options, RunReport, Task, iter_records, prepare
+from socialtap.runner import Options, RunReport, Task, iter_records, prepare, run_to_output
 
 try:  # Airflow 3: the Task SDK
     from airflow.sdk import BaseOperator
@@ -82,6 +87,8 @@ class SocialtapOperator(BaseOperator):
     :param socialtap_conn_id: the Airflow connection of type ``socialtap``.
     :param output_format: jsonl, csv or sqlite; inferred from ``destination`` when None.
     :param max_pages: stop each request chain after this many pages (None: all).
+    :param state_path: the checkpoint file for resuming retries (local jsonl/sqlite destinations).
+    :param resume_on_retry: resume a retried attempt from its checkpoints (True) or start over.
     """
 
     template_fields: Sequence[str] = ("stream_params", "destination", "stream")
@@ -98,6 +105,8 @@ class SocialtapOperator(BaseOperator):
         socialtap_conn_id: str = SocialtapHook.default_conn_name,
         output_format: str | None = None,
         max_pages: int | None = None,
+        state_path: str | None = None,
+        resume_on_retry: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -108,10 +117,13 @@ class SocialtapOperator(BaseOperator):
         self.socialtap_conn_id = socialtap_conn_id
         self.output_format = output_format
         self.max_pages = max_pages
+        self.state_path = state_path
+        self.resume_on_retry = resume_on_retry
 
     def execute(self, context: Any) -> dict[str, Any]:
         try:
-            return self._execute()
+            ti = context.get("ti") if isinstance(context, Mapping) else None
+            return self._execute(try_number=int(getattr(ti, "try_number", None) or 1))
         except SocialtapError as exc:
             if not is_retryable(exc):
                 raise AirflowFailException(f"{type(exc).__name__}: {exc} (not retried: a retry cannot fix this)") from exc
@@ -130,17 +142,24 @@ class SocialtapOperator(BaseOperator):
         options = Options(base_url=config.base_url, max_pages=self.max_pages)
         return Task(vendor, self.stream, params, config.credentials, options)
 
-    def _execute(self) -> dict[str, Any]:
+    def _execute(self, try_number: int = 1) -> dict[str, Any]:
         task = self.build_task()
         stable_id = prepare(task).task_id  # validates before anything is written
         destination = self._destination(stable_id)
         fmt = self.output_format or infer_format(str(destination))
         report = RunReport(task.vendor, task.stream, stable_id)
-        records = iter_records(task, report=report)
-        if _is_local(destination):
-            _write(records, fmt, _local_path(destination))
+        resumable = _is_local(destination) and fmt in ("jsonl", "sqlite")
+        resumed = resumable and self.resume_on_retry and try_number > 1
+        if resumable:
+            from socialtap.state import default_state_path
+
+            state = self.state_path or os.environ.get("SOCIALTAP_STATE") or str(default_state_path())
+            options = attrs.evolve(task.options, state=state, resume=resumed)
+            run_to_output(attrs.evolve(task, options=options), fmt, str(_local_path(destination)), report=report)
+        elif _is_local(destination):
+            _write(iter_records(task, report=report), fmt, _local_path(destination))
         else:
-            _write_remote(records, fmt, destination)
+            _write_remote(iter_records(task, report=report), fmt, destination)
         result = {
             "vendor": report.vendor,
             "stream": report.stream,
@@ -154,6 +173,9 @@ class SocialtapOperator(BaseOperator):
             "retries": report.retries,
             "duration": round(report.duration, 3),
             "warnings": report.warnings[:20],
+            # A resumed attempt counts only what it fetched itself; the destination holds all.
+            "resumed": resumed,
+            "try_number": try_number,
         }
         self.log.info("socialtap %s.%s: %d records -> %s", report.vendor, report.stream, report.total_records, destination)
         return result
