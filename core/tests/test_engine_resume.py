@@ -38,7 +38,7 @@ def cli(url: str, out: Path, state: Path, *extra: str) -> subprocess.Popen:
 
 
 def finish(proc: subprocess.Popen) -> str:
-    out, err = proc.communicate(timeout=120)
+    _out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     return err
 
