@@ -146,13 +146,20 @@ def test_plain_http_to_another_host_warns_once_and_localhost_does_not():
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        for url in ("https://api.shareablee.com/v1.4/me/", "http://127.0.0.1:8000/v1.4/me/", "http://localhost/v1.4/me/"):
+        for url in (
+            "https://api.shareablee.com/v1.4/me/",
+            "http://127.0.0.1:8000/v1.4/me/",
+            "http://localhost/v1.4/me/",
+            "http://[::1]:80/",
+        ):
             assert send(url).headers["Authorization"] == "Basic " + TOKEN
     assert caught == []
     with pytest.warns(InsecureTransportWarning, match=r"plain http to api\.shareablee\.com") as warned:
         send("http://api.shareablee.com/v1.4/me/")
         send("http://api.shareablee.com/v1.4/me/categories/")
     assert len(warned) == 1 and TOKEN not in str(warned[0].message)
+    with pytest.warns(InsecureTransportWarning, match="10.0.0.5"):
+        send("http://10.0.0.5/v1.4/me/")
 
 
 def test_the_plugin_builds_the_warning_auth():

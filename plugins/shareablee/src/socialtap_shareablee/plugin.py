@@ -9,6 +9,7 @@ travel over plain http to anything but this machine.
 
 from __future__ import annotations
 
+import ipaddress
 import warnings
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
@@ -28,7 +29,16 @@ from socialtap_shareablee import params as p
 
 VENDOR = n.VENDOR
 BASE_URL = "https://api.shareablee.com/v1.4"
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def is_local(host: str) -> bool:
+    """Loopback (127.0.0.0/8, ::1, localhost): traffic that never leaves this machine."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class InsecureTransportWarning(UserWarning):
@@ -40,7 +50,7 @@ class BasicAuthWarnPlainHttp(HeaderAuth):
 
     The docs show ``http://api.shareablee.com``; Basic credentials over http can be read
     by anyone on the path, so the default is https and http is allowed but loud,
-    except to 127.0.0.1 / localhost (the sandbox).
+    except to loopback (127.0.0.1, localhost: the sandbox).
     """
 
     def __init__(self, value: str):
@@ -50,7 +60,7 @@ class BasicAuthWarnPlainHttp(HeaderAuth):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         parts = urlsplit(request.url or "")
         host = (parts.hostname or "").lower()
-        if parts.scheme == "http" and host not in LOCAL_HOSTS and host not in self._warned:
+        if parts.scheme == "http" and not is_local(host) and host not in self._warned:
             self._warned.add(host)
             warnings.warn(
                 f"sending Shareablee credentials over plain http to {host}: anyone on the network path can read "
