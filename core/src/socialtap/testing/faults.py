@@ -47,7 +47,7 @@ def _rate(value: float, name: str) -> float:
 
 @attrs.frozen
 class Faults:
-    """A fault plan. Rates are fractions of requests (0..1)."""
+    """A fault plan. Rates are fractions of requests (0..1); ``first_errors`` fails the first N requests with 503."""
 
     latency: float = 0.0
     error_rate: float = attrs.field(default=0.0, converter=float)
@@ -57,9 +57,21 @@ class Faults:
     slow_body: float = 2.0
     throttle: float | None = None
     retry_after: int = 1
+    first_errors: int = 0
     seed: int = 0
 
-    KEYS = ("latency", "error_rate", "reset_rate", "malformed_rate", "slow_rate", "slow_body", "throttle", "retry_after", "seed")
+    KEYS = (
+        "latency",
+        "error_rate",
+        "reset_rate",
+        "malformed_rate",
+        "slow_rate",
+        "slow_body",
+        "throttle",
+        "retry_after",
+        "first_errors",
+        "seed",
+    )
 
     @classmethod
     def parse(cls, spec: str) -> Faults:
@@ -77,7 +89,7 @@ class Faults:
                     if not match:
                         raise ConfigError(f"throttle={text!r} must look like 5/s or 100/min")
                     values[key] = float(match.group(1)) / (1 if match.group(2) == "s" else 60)
-                elif key in ("seed", "retry_after"):
+                elif key in ("seed", "retry_after", "first_errors"):
                     values[key] = int(text)
                 else:
                     values[key] = _rate(float(text), key)
@@ -113,13 +125,17 @@ class FaultInjector:
         with self._lock:
             return self._rng.random()
 
-    def _count(self, kind: str) -> None:
+    def _count(self, kind: str) -> int:
         with self._lock:
             self.counts[kind] += 1
+            return self.counts[kind]
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         faults = self.faults
-        self._count("requests")
+        if self._count("requests") <= faults.first_errors:
+            # A guaranteed failure up front, so even a one-request run meets a fault.
+            self._count("error_503")
+            return self._json(start_response, "503 Service Unavailable", {"detail": "injected server error"})
         if faults.latency:
             time.sleep(faults.latency)
         if self._window is not None:
