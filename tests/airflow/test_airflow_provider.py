@@ -177,3 +177,18 @@ def test_first_try_starts_over_even_with_old_checkpoints(dagbag):
         assert report["pages"] == 3 and report["total_records"] == 12
     (jsonl,) = (OUT / "retry").glob("posts-*.jsonl")
     assert len(jsonl.read_text().splitlines()) == 12
+
+
+def test_object_storage_destinations(dagbag):
+    import fsspec
+
+    memory = fsspec.filesystem("memory")
+    run = dagbag.get_dag("socialtap_object_storage").test()
+    assert run.state == "success", tis_by_task(run)
+    (jsonl,) = [p for p in memory.find("/socialtap") if p.endswith("profiles.jsonl")]
+    lines = [json.loads(line) for line in memory.cat(jsonl).decode().splitlines()]
+    assert {r["account_id"] for r in lines if r["type"] == "account"} == {"alice", "bob"}
+    assert len(lines) == 6
+    posts = memory.cat("/socialtap/csv/post.csv").decode().splitlines()
+    assert posts[0].startswith("vendor,") and len(posts) == 1 + 12
+    assert not [p for p in memory.find("/socialtap") if p.endswith(".part")]

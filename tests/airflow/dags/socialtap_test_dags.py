@@ -75,3 +75,26 @@ with DAG("socialtap_retry", schedule=None, start_date=datetime(2026, 1, 1), catc
             json.dump({"jsonl": jsonl_report, "sqlite": sqlite_report}, f)
 
     collect_retry(posts.output, posts_sqlite.output)
+
+# Object storage: fsspec's in-memory filesystem stands in for s3/gcs (same process as the test).
+import fsspec  # noqa: E402
+from airflow.sdk import ObjectStoragePath  # noqa: E402
+from airflow.sdk.io import attach  # noqa: E402
+
+attach(protocol="memory", fs=fsspec.filesystem("memory"))
+
+with DAG("socialtap_object_storage", schedule=None, start_date=datetime(2026, 1, 1), catchup=False):
+    SocialtapOperator(
+        task_id="to_object_path",
+        stream="profiles",
+        stream_params={"profile_id": ["alice", "bob"]},
+        socialtap_conn_id="socialtap_sandbox",
+        destination=ObjectStoragePath("memory://socialtap/{socialtap_id}/profiles.jsonl"),
+    )
+    SocialtapOperator(
+        task_id="to_url_csv",
+        stream="posts",
+        stream_params={"profile_id": ["carol"]},
+        socialtap_conn_id="socialtap_sandbox",
+        destination="memory://socialtap/csv",
+    )
