@@ -84,7 +84,7 @@ class Category:
     members: tuple[str, ...]
 
 
-def _json_list(value: str | None) -> list[str]:
+def _comma_list(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
@@ -267,7 +267,7 @@ class ShareableeSandbox(SandboxApp):
 
     @staticmethod
     def services(request: Request, allowed: Sequence[str]) -> list[str]:
-        services = _json_list(request.args.get("services")) or list(allowed)
+        services = _comma_list(request.args.get("services")) or list(allowed)
         bad = [s for s in services if s not in allowed]
         if bad:
             raise Problem(400, f"Unsupported services: {', '.join(bad)}; use {', '.join(allowed)}.")
@@ -284,7 +284,7 @@ class ShareableeSandbox(SandboxApp):
 
     @staticmethod
     def fields(request: Request) -> list[str]:
-        return [f for raw in request.args.getlist("fields") for f in _json_list(raw)]
+        return [f for raw in request.args.getlist("fields") for f in _comma_list(raw)]
 
     # -- seeded values ------------------------------------------------------------------
 
@@ -514,7 +514,7 @@ class ShareableeSandbox(SandboxApp):
         return json_response(data)
 
     def _object_ids(self, request: Request) -> list[str]:
-        ids = [i for raw in request.args.getlist("object_id") for i in _json_list(raw)]
+        ids = [i for raw in request.args.getlist("object_id") for i in _comma_list(raw)]
         if not ids:
             raise Problem(400, "object_id is required: pass one or more entity ids to compare against.")
         return ids
