@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -186,6 +187,7 @@ def test_object_storage_destinations(dagbag):
     run = dagbag.get_dag("socialtap_object_storage").test()
     assert run.state == "success", tis_by_task(run)
     (jsonl,) = [p for p in memory.find("/socialtap") if p.endswith("profiles.jsonl")]
+    assert re.fullmatch(r"/socialtap/[0-9a-f]{16}/profiles.jsonl", jsonl), jsonl  # {socialtap_id} filled in
     lines = [json.loads(line) for line in memory.cat(jsonl).decode().splitlines()]
     assert {r["account_id"] for r in lines if r["type"] == "account"} == {"alice", "bob"}
     assert len(lines) == 6

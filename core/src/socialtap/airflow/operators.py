@@ -182,17 +182,17 @@ class SocialtapOperator(BaseOperator):
 
     def _destination(self, stable_id: str) -> Any:
         dest = self.destination
-        if isinstance(dest, (str, os.PathLike)):
-            text = os.fspath(dest).replace(ID_PLACEHOLDER, stable_id)
-            if "://" in text and not text.startswith("file://"):
-                from airflow.sdk import ObjectStoragePath
+        if getattr(dest, "protocol", None) is not None and not isinstance(dest, str):  # an ObjectStoragePath
+            text = str(dest)
+            if ID_PLACEHOLDER not in text:
+                return dest
+            return type(dest)(text.replace(ID_PLACEHOLDER, stable_id), conn_id=getattr(dest, "conn_id", None))
+        text = os.fspath(dest).replace(ID_PLACEHOLDER, stable_id)
+        if "://" in text and not text.startswith("file://"):
+            from airflow.sdk import ObjectStoragePath
 
-                return ObjectStoragePath(text)
-            return Path(text.removeprefix("file://"))
-        text = str(dest)
-        if ID_PLACEHOLDER in text:
-            return type(dest)(text.replace(ID_PLACEHOLDER, stable_id))
-        return dest
+            return ObjectStoragePath(text)
+        return Path(text.removeprefix("file://"))
 
 
 def _is_local(dest: Any) -> bool:
