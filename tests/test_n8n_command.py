@@ -9,7 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from socialtap.n8n import RESERVED, parse_items, task_for
+from socialtap.runner import Options
 from socialtap.testing import serve_sandbox
 
 SOCIALTAP = str(Path(sys.executable).with_name("socialtap"))
@@ -91,3 +95,22 @@ def test_wrong_credentials_never_leak(sandbox_env):
 def test_empty_stdin_gives_no_items(sandbox_env):
     done = run_n8n(sandbox_env, "", "--vendor", "example", "--stream", "profiles")
     assert done.returncode == 0 and json.loads(done.stdout) == []
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5), lambda inner: st.lists(inner, max_size=3), max_leaves=5
+)
+param_dicts = st.dictionaries(
+    st.text(min_size=1, max_size=6).filter(lambda k: k not in (*RESERVED, "credentials")), json_values, max_size=4
+)
+
+
+@given(st.lists(param_dicts, max_size=5), st.booleans())
+def test_items_become_tasks_with_exactly_their_params(params_list, wrapped):
+    """Whatever params the items carry (as the item or under `params`, wrapped in `json` or
+    not) reach the Task unchanged, in order, with the flags' vendor and stream."""
+    items = [{"json": p} if wrapped else {"params": p} for p in params_list]
+    payloads = parse_items(json.dumps(items))
+    tasks = [task_for(i, item, "example", "profiles", Options()) for i, item in enumerate(payloads)]
+    assert [dict(t.params) for t in tasks] == params_list
+    assert all((t.vendor, t.stream, t.credentials) == ("example", "profiles", None) for t in tasks)
