@@ -47,10 +47,10 @@ def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> f
     text = value.strip()
     if not text:
         return None
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "²".isdigit() is True too
         return float(int(text))
     try:
-        seconds = float(text)  # not RFC 9110, but common ("1.5")
+        seconds = float(text) if text.isascii() else math.nan  # not RFC 9110, but common ("1.5")
     except ValueError:
         pass
     else:
