@@ -8,7 +8,7 @@ import pytest
 from socialtap import Options, Relation, RunReport, Stream, Task, Vendor, hookimpl, iter_records, run
 from socialtap.auth import Bearer
 from socialtap.declarations import Credential
-from socialtap.errors import AuthError, ConfigError, PayloadError, SecurityError
+from socialtap.errors import AuthError, ConfigError, PayloadError, QuotaError, SecurityError
 from socialtap.pagination import NextLink
 from socialtap.plugins import make_plugin_manager
 from socialtap.testing import serve_app
@@ -177,3 +177,20 @@ def test_validation_errors_from_the_vendor_carry_its_messages():
         with pytest.raises(ConfigError) as caught:
             run(task, plugin_manager=pm)
     assert caught.value.problems == ["'resources' field is required", "too many"]
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [({"detail": "Monthly quota exceeded."}, "QuotaError"), ({"detail": "Not licensed for this category."}, "AuthError")],
+)
+def test_a_403_is_a_quota_or_an_auth_error_as_its_message_says(body, error):
+    class Forbidding(LinksApp):
+        def page(self, request, name):
+            return json_response(body, 403)
+
+    pm = make_plugin_manager(extra=(LinksPlugin(),))
+    with serve_app(Forbidding({})) as served:
+        task = Task("links", "pages", {}, {"token": TOKEN}, Options(base_url=served.url + "/api"))
+        with pytest.raises((AuthError, QuotaError)) as caught:
+            run(task, plugin_manager=pm)
+    assert type(caught.value).__name__ == error and body["detail"] in str(caught.value)

@@ -18,7 +18,7 @@ from socialtap.errors import (
 from socialtap.hookspecs import hookimpl
 from socialtap.http import Request, Response
 from socialtap.records import Account, Observation, Post, Relation
-from socialtap.runner import Options, RunReport, Task, iter_records, run
+from socialtap.runner import Options, RunReport, Task, iter_records, run, run_to_output
 
 __all__ = [
     "Account",
@@ -45,4 +45,5 @@ __all__ = [
     "hookimpl",
     "iter_records",
     "run",
+    "run_to_output",
 ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import json
+import re
 import threading
 import time
 from collections.abc import Iterable
@@ -40,6 +41,7 @@ from socialtap.ratelimit import Throttle
 from socialtap.retry import RetryableFailure, RetryPolicy, header, parse_retry_after, retrying
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+QUOTA_WORDS = re.compile(r"quota|credit|rate.?limit|too many|exceeded|limit reached|usage limit", re.IGNORECASE)
 MAX_REDIRECTS = 5
 
 
@@ -326,6 +328,15 @@ class Engine:
             return AuthError(
                 f"{where}: the credentials were refused ({detail}). Check {self.env_hint or 'the credentials'}; "
                 f"try `--sandbox` to run against the offline emulator.",
+                vendor=self.vendor.name,
+                status=status,
+            )
+        if status == 403 and QUOTA_WORDS.search(detail):
+            # Many APIs answer 403 for an exhausted plan as well as for a forbidden key;
+            # only the message tells them apart.
+            return QuotaError(
+                f"{where}: the plan's quota or credits are used up ({detail}). Wait for the quota to reset, "
+                f"or ask the vendor for more.",
                 vendor=self.vendor.name,
                 status=status,
             )
