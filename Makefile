@@ -41,6 +41,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/sandbox_start.py
 
 clean:
 	rm -rf $(VENV) demo build
