@@ -90,28 +90,10 @@ def test_a_wrong_token_is_an_auth_error_that_never_shows_the_token(run_socialtap
     from socialtap.testing import serve_sandbox
 
     secret = "s3cr3t-value-never-shown"
+    args = ("run", "example", "profiles", "-p", "profile_id=a", "--base-url")
     with serve_sandbox("example") as sandbox:
-        done = run_socialtap(
-            "run",
-            "example",
-            "profiles",
-            "-p",
-            "profile_id=a",
-            "--base-url",
-            sandbox.base_url,
-            env={"SOCIALTAP_EXAMPLE_TOKEN": secret},
-        )
-        debug = run_socialtap(
-            "run",
-            "example",
-            "profiles",
-            "-p",
-            "profile_id=a",
-            "--base-url",
-            sandbox.base_url,
-            "--debug",
-            env={"SOCIALTAP_EXAMPLE_TOKEN": secret},
-        )
+        done = run_socialtap(*args, sandbox.base_url, env={"SOCIALTAP_EXAMPLE_TOKEN": secret})
+        debug = run_socialtap(*args, sandbox.base_url, "--debug", env={"SOCIALTAP_EXAMPLE_TOKEN": secret})
     assert done.returncode == 3
     assert "AuthError" in done.stderr and "SOCIALTAP_EXAMPLE_TOKEN" in done.stderr
     for output in (done.stdout, done.stderr, debug.stdout, debug.stderr):

@@ -321,51 +321,39 @@ class Engine:
         status = response.status
         detail = redact(_describe(response.payload), self.secrets)
         where = f"{self.vendor.title} answered HTTP {status} to {request.method} {request.url}"
+        tags = {"vendor": self.vendor.name, "status": status}
         mapped = self.vendor.status_errors.get(status)
         if mapped is not None:
-            return mapped(f"{where}: {detail}", vendor=self.vendor.name, status=status)
-        if status == 401:
-            return AuthError(
-                f"{where}: the credentials were refused ({detail}). Check {self.env_hint or 'the credentials'}; "
-                f"try `--sandbox` to run against the offline emulator.",
-                vendor=self.vendor.name,
-                status=status,
-            )
-        if status == 403 and QUOTA_WORDS.search(detail):
-            # Many APIs answer 403 for an exhausted plan as well as for a forbidden key;
-            # only the message tells them apart.
-            return QuotaError(
-                f"{where}: the plan's quota or credits are used up ({detail}). Wait for the quota to reset, "
-                f"or ask the vendor for more.",
-                vendor=self.vendor.name,
-                status=status,
-            )
-        if status == 403:
-            return AuthError(
-                f"{where}: access denied ({detail}). The credentials in {self.env_hint or 'use'} may not be licensed "
-                f"for this endpoint; ask the vendor.",
-                vendor=self.vendor.name,
-                status=status,
-            )
-        if status == 404:
-            return NotFoundError(
-                f"{where}: not found ({detail}). Check the ids in the params.", vendor=self.vendor.name, status=status
-            )
+            return mapped(f"{where}: {detail}", **tags)
         if status in (400, 422):
-            problems = _problems(response.payload)
-            return ConfigError(
-                f"{where}: the vendor rejected the request; fix the params",
-                problems=problems or [detail],
-                vendor=self.vendor.name,
-                status=status,
-            )
-        if status == 429:
-            return QuotaError(
-                f"{where}: rate limit or quota exceeded ({detail}). Wait and retry later, or lower the request rate.",
-                vendor=self.vendor.name,
-                status=status,
-            )
-        return VendorError(f"{where}: {detail}. This is the vendor's side; retry later.", vendor=self.vendor.name, status=status)
+            problems = _problems(response.payload) or [detail]
+            return ConfigError(f"{where}: the vendor rejected the request; fix the params", problems=problems, **tags)
+        # Many APIs answer 403 for an exhausted plan as well as for a forbidden key; only
+        # the message tells them apart.
+        if status == 403 and QUOTA_WORDS.search(detail):
+            status_key: int | str = "403-quota"
+        else:
+            status_key = status
+        known = {
+            401: (
+                AuthError,
+                f"the credentials were refused ({detail}). Check {self.env_hint or 'the credentials'}; "
+                f"try `--sandbox` to run against the offline emulator.",
+            ),
+            403: (
+                AuthError,
+                f"access denied ({detail}). The credentials in {self.env_hint or 'use'} may not be licensed "
+                f"for this endpoint; ask the vendor.",
+            ),
+            "403-quota": (
+                QuotaError,
+                f"the plan's quota or credits are used up ({detail}). Wait for the quota to reset, or ask the vendor for more.",
+            ),
+            404: (NotFoundError, f"not found ({detail}). Check the ids in the params."),
+            429: (QuotaError, f"rate limit or quota exceeded ({detail}). Wait and retry later, or lower the request rate."),
+        }
+        error, advice = known.get(status_key, (VendorError, f"{detail}. This is the vendor's side; retry later."))
+        return error(f"{where}: {advice}", **tags)
 
 
 @attrs.frozen
