@@ -125,3 +125,9 @@ def test_sandbox_command_serves_until_interrupted(tmp_path: Path):
         rest = process.communicate(timeout=10)[1]
     assert process.returncode == 0
     assert '"requests": 2' in rest
+
+
+def test_param_types_read_without_module_paths(run_socialtap):
+    streams = {s["name"]: s for s in json.loads(run_socialtap("streams", "example", "--json").stdout)}
+    types = {p["name"]: p["type"] for p in streams["views"]["params"]}
+    assert types == {"ids": "list[str]", "start_date": "date (YYYY-MM-DD)", "end_date": "date (YYYY-MM-DD)"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
 import typing
 from collections.abc import Iterable, Iterator
@@ -100,7 +101,10 @@ def describe_params(params_class: type) -> list[dict[str, Any]]:
 
 
 def _type_name(tp: Any) -> str:
-    return getattr(tp, "__name__", None) if not typing.get_args(tp) else str(tp).replace("typing.", "")  # type: ignore[return-value]
+    """A type as a user reads it: ``list[Resource]``, ``date (YYYY-MM-DD) | None``."""
+    text = tp.__name__ if isinstance(tp, type) and not typing.get_args(tp) else str(tp)
+    text = re.sub(r"\b(?:[A-Za-z_]\w*\.)+(\w+)", r"\1", text)  # drop module paths
+    return re.sub(r"\bdate\b", "date (YYYY-MM-DD)", text)
 
 
 def _jsonable(value: Any) -> Any:
