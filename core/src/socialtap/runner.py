@@ -304,20 +304,6 @@ def iter_chain_pages(
         current = following
 
 
-def iter_chain(prepared: Prepared, engine: Engine, request: Request, report: RunReport, chain: ChainReport) -> Iterator[Record]:
-    """Records of one chain, page after page, in this thread; memory holds one page at a time."""
-    for page in iter_chain_pages(prepared, engine, request, pages_before=chain.pages):
-        chain.pages = page.pages
-        report.pages += 1
-        report.requests, report.bytes = engine.requests_sent, engine.bytes_received
-        if page.warning:
-            report.warnings.append(page.warning)
-        for record in page.records:
-            chain.records += 1
-            report.count(record)
-            yield record
-
-
 def iter_records(
     task: Task,
     *,
