@@ -122,16 +122,26 @@ def _bucket(backend: Backend, key: str, rate: Rate):  # type: ignore[no-untyped-
         except ImportError:
             raise ConfigError("the Redis rate-limit backend needs the redis package: pip install 'socialtap[redis]'") from None
         from pyrate_limiter import RedisBucket
+        from pyrate_limiter.buckets.redis_bucket import LuaScript
+
+        # pyrate-limiter's script counts the items stamped up to the caller's own "now".
+        # Another process stamps its "now" before its script runs, so an item it admitted a
+        # moment ago can carry a later stamp and be missed: one request too many. Counting
+        # every item from the window's start, later stamps included, closes that race.
+        upto_now = "redis.call('ZCOUNT', bucket, window_start, now)"
+        if upto_now not in LuaScript.PUT_ITEM:
+            raise ConfigError("this pyrate-limiter version's Redis script is unknown to socialtap; pin pyrate-limiter 4.x")
+        script = LuaScript.PUT_ITEM.replace(upto_now, "redis.call('ZCOUNT', bucket, window_start, '+inf')")
 
         class FreshRedisBucket(RedisBucket):
-            """Stamps each item with the time it is admitted, not the limiter's estimate.
+            """Stamps each item when it is admitted, and counts later stamps too (see above)."""
 
-            After a wait the Limiter advances an item's timestamp by the planned sleep; the
-            Lua script counts only items up to *now*, so another process could miss an item
-            stamped slightly in the future and admit one request too many.
-            """
+            @classmethod
+            def init(cls, rates, redis, bucket_key, algorithm=None):  # type: ignore[no-untyped-def, override]
+                return cls(rates, redis, bucket_key, redis.script_load(script), algorithm)
 
             def put(self, item):  # type: ignore[no-untyped-def]
+                # After a wait the Limiter advances a stamp by its planned sleep; use the real time.
                 item.timestamp = self.now()
                 return super().put(item)
 
