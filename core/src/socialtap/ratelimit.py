@@ -12,7 +12,7 @@ decides who shares the limit:
 
 The bucket key is ``<vendor>-<hash of the credentials>``: two API keys get two budgets,
 and no credential value is ever stored in a bucket. The window is padded a little
-(``max(50 ms, 2 %)``) because the server measures at arrival, not at our send time.
+(``max(100 ms, 2 %)``) because the server measures at arrival, not at our send time.
 
 Servers that announce their budget (``RateLimit-Remaining``/``-Reset``, the IETF draft's
 ``RateLimit: remaining=…, reset=…``, and the ``X-RateLimit-*`` forms) are listened to: an
@@ -55,7 +55,7 @@ def credentials_key(vendor: str, credentials: Mapping[str, str]) -> str:
 def padded_rate(limit: RateLimit) -> Rate:
     """The pyrate-limiter rate for a declared limit, its window padded for network jitter."""
     window_ms = limit.per * 1000.0
-    return Rate(limit.requests, math.ceil(window_ms + max(50.0, window_ms * 0.02)))
+    return Rate(limit.requests, math.ceil(window_ms + max(100.0, window_ms * 0.02)))
 
 
 @attrs.frozen

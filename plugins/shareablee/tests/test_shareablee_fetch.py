@@ -290,9 +290,10 @@ def test_60_request_fan_out_stays_at_or_under_5_per_second_with_zero_429s():
     a sixth request within any second), never more than 5 in a second and no 429."""
     ids = list(ShareableeSandbox(entities=60).entities)
     records, report, app = run("user_metrics", {"entity_id": ids, "service": "twitter"}, entities=60)
-    assert report.requests == 60 == app.stats["user_metrics"]
-    assert app.stats["throttled"] == 0
+    assert app.stats["throttled"] == 0, (dict(app.stats), report.retries)
     assert busiest_window(app.arrivals, 1.0) <= 5
+    # A transport hiccup retried by the engine is not a breach of the limit; a 429 would be.
+    assert report.requests - report.retries == 60, (dict(app.stats), report.retries)
     assert len({r.entity_id for r in records if isinstance(r, Observation)}) == 60
     # Overall: 60 requests over the seconds they occupy (the last one's second included).
     span = app.arrivals[-1] - app.arrivals[0] + 1.0
