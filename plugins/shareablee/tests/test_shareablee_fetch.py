@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import importlib.util
 import warnings
 from types import SimpleNamespace
@@ -289,7 +290,15 @@ def test_60_request_fan_out_stays_at_or_under_5_per_second_with_zero_429s():
     """60 entity ids, 4 concurrent chains: measured at the sandbox (which answers 429 to
     a sixth request within any second), never more than 5 in a second and no 429."""
     ids = list(ShareableeSandbox(entities=60).entities)
-    records, report, app = run("user_metrics", {"entity_id": ids, "service": "twitter"}, entities=60)
+    # The sandbox shares this process with the client: a garbage collection of the whole
+    # test session's heap can stall its request threads and bunch arrivals together,
+    # which a real vendor on another machine never sees. Keep the collector out of it.
+    gc.collect()
+    gc.disable()
+    try:
+        records, report, app = run("user_metrics", {"entity_id": ids, "service": "twitter"}, entities=60)
+    finally:
+        gc.enable()
     assert app.stats["throttled"] == 0, (dict(app.stats), report.retries)
     assert busiest_window(app.arrivals, 1.0) <= 5
     # A transport hiccup retried by the engine is not a breach of the limit; a 429 would be.
