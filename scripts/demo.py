@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from socialtap.outputs import sqlite_summary
+
 DB = Path("demo/socialtap.sqlite")
 COMMAND = [
     "socialtap",
@@ -42,8 +44,7 @@ def main() -> int:
         return done.returncode
     with sqlite3.connect(DB) as db:
         print(f"\n{DB} now holds:")
-        for table in ("account", "post", "observation", "relation"):
-            count = db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+        for table, count in sqlite_summary(DB).items():
             print(f"  {table:<12} {count:>5} rows")
         print("\naccounts:")
         for row in db.execute("SELECT platform, account_id, status FROM account ORDER BY platform, account_id"):
