@@ -8,8 +8,11 @@ before the lazy output opens, so nothing is created either).
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -186,3 +189,39 @@ def test_an_unwritable_default_state_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(blocker / "state"))  # platformdirs' user state dir on Linux
     message = fails_before_any_request(tmp_path, tmp_path / "out.jsonl", "jsonl", "state file", resume=True)
     assert str(blocker) in message and STATE_HINT in message
+
+
+PROBE = """
+import os, sys
+from socialtap.errors import ConfigError
+from socialtap.state import StateStore
+if sys.argv[2] == "probe-only":
+    os.access = lambda *args, **kwargs: True  # leave it to the write probe in the migration
+try:
+    StateStore(sys.argv[1]).close()
+except ConfigError as exc:
+    print(exc)
+"""
+
+
+@pytest.mark.skipif(not IS_ROOT or not shutil.which("setpriv"), reason="needs root and setpriv to drop to an unprivileged user")
+@pytest.mark.parametrize("how", ["access-check", "probe-only"])
+def test_a_read_only_state_file_for_an_unprivileged_user(how):
+    """The same as above without monkeypatching: a real read-only file, opened as nobody."""
+    directory = Path(tempfile.mkdtemp())
+    try:
+        state = directory / "state.sqlite"
+        sqlite3.connect(state).execute("CREATE TABLE t (x)").connection.close()
+        state.chmod(0o444)
+        directory.chmod(0o755)
+        done = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", PROBE, str(state), how],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    finally:
+        shutil.rmtree(directory)
+    assert done.returncode == 0, done.stderr
+    assert str(state) in done.stdout and STATE_HINT in done.stdout
+    assert ("not writable" if how == "access-check" else "readonly database") in done.stdout

@@ -57,6 +57,7 @@ from socialtap.state import (
     Checkpoint,
     LazyOutput,
     OutputKey,
+    Start,
     StateStore,
     default_state_path,
     open_output,
@@ -599,7 +600,6 @@ def run_to_output(
     report = report if report is not None else RunReport(task.vendor, task.stream, "")
     try:
         prepared = prepare(task, plugin_manager=plugin_manager)
-        report.vendor, report.stream, report.task_id = prepared.vendor.name, prepared.stream.name, prepared.task_id
         options = task.options
         destination = check_output(fmt, output, resume=options.resume)
         key = OutputKey(str(destination) if destination is not None else "-", fmt, options.max_pages)
@@ -607,12 +607,15 @@ def run_to_output(
             if destination is not None:  # stdout: no file to interleave into
                 stack.enter_context(output_lock(destination))
             store = open_state(prepared)
-            saved: dict[str, Checkpoint] = {}
+            start = Start()
             if store is not None:
                 stack.callback(store.close)
                 start = store.start(prepared.task_id, key, resume=options.resume)
-                report.warnings.extend(start.warnings)
-                saved = start.checkpoints
+            # Set only now: a caller (the CLI) reads a task id as "the run started", so an
+            # output or state problem found above is reported alone, without a summary.
+            report.vendor, report.stream, report.task_id = prepared.vendor.name, prepared.stream.name, prepared.task_id
+            report.warnings.extend(start.warnings)
+            if store is not None:
                 out = LazyOutput(
                     lambda: open_output(fmt, destination, prepared.task_id, resume=start.resuming, position=start.position)
                 )
@@ -621,7 +624,7 @@ def run_to_output(
             else:
                 out = LazyOutput(lambda: open_writer(fmt, destination))
             try:
-                for record in _run_prepared(prepared, report, store=store, checkpoint=out.position, output=key, saved=saved):
+                for record in _run_prepared(prepared, report, store=store, checkpoint=out.position, output=key, saved=start.checkpoints):
                     out.write(record)
             finally:
                 out.close()

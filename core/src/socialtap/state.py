@@ -101,6 +101,7 @@ class OutputKey:
 
     @property
     def key(self) -> str:
+        """The key stored in the state file (JSON, so it parses back)."""
         return json.dumps([self.destination, self.format, self.max_pages])
 
     @classmethod
@@ -113,12 +114,14 @@ class OutputKey:
         return cls(destination, fmt, max_pages)
 
     def describe(self) -> str:
+        """For messages: ``/path/out.jsonl (jsonl, --max-pages 2)``."""
         where = {"-": "stdout", "": "records handed to the caller"}.get(self.destination, self.destination)
         pages = f", --max-pages {self.max_pages}" if self.max_pages is not None else ""
         return f"{where} ({self.format}{pages})"
 
     @property
     def is_file(self) -> bool:
+        """Whether records go to a file (not stdout, not a caller)."""
         return self.destination not in ("", "-")
 
 
@@ -369,6 +372,7 @@ class StateStore:
             self.db.execute("COMMIT")
 
     def close(self) -> None:
+        """Close the state file."""
         with self._lock:
             self.db.close()
 
