@@ -146,6 +146,12 @@ def test_an_integer_of_any_size_round_trips_exactly_through_every_output(value):
         assert metrics(fmt, rows["post"]["metrics"]) == {"likes": value}, fmt
 
 
+def test_a_status_the_vendor_gave_is_kept_when_the_value_is_not_finite():
+    assert Observation("v", "web", "account", "a", "m", math.nan, status="pending").status == "pending"
+    assert Observation("v", "web", "account", "a", "m", math.inf).status == "unavailable"
+    assert Observation("v", "web", "account", "a", "m", None).status == "available", "a plain null is left alone"
+
+
 def test_sqlite_keeps_only_integers_beyond_64_bits_as_text(tmp_path):
     writer = SqliteWriter(tmp_path / "out.sqlite")
     for n, value in enumerate([2**63 - 1, 2**63, -(2**63), -(2**63) - 1]):

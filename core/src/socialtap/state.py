@@ -109,7 +109,7 @@ class OutputKey:
         """Inverse of :attr:`key`; None for a checkpoint of schema 0 (no output recorded)."""
         try:
             destination, fmt, max_pages = json.loads(key)
-        except ValueError:
+        except (ValueError, TypeError):
             return None
         return cls(destination, fmt, max_pages)
 
