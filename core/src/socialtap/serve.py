@@ -213,7 +213,7 @@ def _ndjson(first: Any, records: Iterator[Any]) -> Iterator[bytes]:
         for record in records:
             yield (dumps(to_item(record)) + "\n").encode()
     except SocialtapError as exc:
-        yield (dumps({"error": {"type": type(exc).__name__, "message": str(exc)}}, ensure_ascii=True) + "\n").encode()
+        yield (json.dumps({"error": {"type": type(exc).__name__, "message": str(exc)}}) + "\n").encode()
 
 
 @click.command("serve")
