@@ -215,6 +215,8 @@ def run(
             finally:
                 if report.task_id:
                     click.echo(summary(report, output), err=True)
+                    for warning in report.warnings:
+                        click.echo(f"socialtap: warning: {warning}", err=True)
 
 
 def summary(report: RunReport, output: str | None) -> str:

@@ -38,6 +38,10 @@ class ConfigError(SocialtapError):
         super().__init__(message, **kwargs)
 
 
+class OutputBusyError(ConfigError):
+    """Another socialtap run is writing the same output (its lock is held). Exit code 2."""
+
+
 class AuthError(SocialtapError):
     """The vendor refused the credentials (HTTP 401, or 403 that means a bad key)."""
 

@@ -26,7 +26,7 @@ from typing import IO, Any
 import click
 
 from socialtap.errors import ConfigError, SocialtapError
-from socialtap.records import to_item
+from socialtap.records import dumps, to_item
 from socialtap.runner import Options, Task, iter_records
 
 RESERVED = ("vendor", "stream", "params")
@@ -83,7 +83,7 @@ def write_items(out: IO[str], produced: Iterator[dict]) -> SocialtapError | None
     error: SocialtapError | None = None
     try:
         for count, item in enumerate(produced):
-            out.write(("\n" if count == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
+            out.write(("\n" if count == 0 else ",\n") + dumps(item))
     except SocialtapError as exc:
         error = exc
     finally:

@@ -4,18 +4,36 @@ Records are frozen attrs classes. ``converter`` (a cattrs JSON preconf converter
 them into JSON-safe dicts and back: dates as ``YYYY-MM-DD``, datetimes as ISO 8601.
 Each record type has a *natural key*: the fields that identify it, so storing the same
 run twice (SQLite output) upserts instead of duplicating.
+
+Values that stay valid in every output:
+
+- **Not-a-number and infinity never reach an output.** Python's ``json.loads`` accepts
+  ``NaN``, ``Infinity`` and ``1e999`` in a vendor body, and ``json.dumps`` would write them
+  back as invalid JSON. A record is cleaned when it is built: an ``Observation`` whose
+  value is not finite gets ``value=None`` and ``status="unavailable"`` (a status the
+  vendor already gave, such as ``pending``, is kept); a non-finite ``Relation.value`` or
+  ``Post.metrics`` entry becomes ``None``. Every surface then serializes with
+  :func:`dumps` (``allow_nan=False``): anything non-finite that a plugin smuggled in
+  elsewhere (a dimension, say) is a :class:`~socialtap.errors.PayloadError` naming the
+  field, never an invalid line.
+- **Integers stay exact at any size.** JSON Lines, ``serve`` and n8n write them as JSON
+  integers and CSV as their decimal text. SQLite stores an integer outside its signed
+  64-bit range as TEXT holding the exact decimal (``typeof(value) = 'text'``): read it
+  back with ``int(value)``. Integers inside the range stay INTEGER.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import attrs
 from cattrs.preconf.json import make_converter
 
+from socialtap.errors import PayloadError
 from socialtap.metrics import canonical_metric
 
 Value = int | float | str | None
@@ -26,6 +44,20 @@ ENTITY_TYPES = ("account", "post", "category", "profile")
 
 def _frozen_dict(value: Mapping[str, Any] | None) -> dict[str, Any]:
     return dict(value or {})
+
+
+def is_finite(value: Any) -> bool:
+    """False only for a float that is NaN or infinite (ints, strings and None are finite)."""
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def _finite_value(value: Any) -> Any:
+    # NaN/Infinity would make every JSON output invalid: no number is better than a wrong line.
+    return value if is_finite(value) else None
+
+
+def _finite_metrics(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {name: _finite_value(v) for name, v in (value or {}).items()}
 
 
 @attrs.frozen
@@ -57,7 +89,7 @@ class Post:
     created_at: dt.datetime | None = None
     text: str | None = None
     media_type: str | None = None
-    metrics: dict[str, Value] = attrs.field(factory=dict, converter=_frozen_dict)
+    metrics: dict[str, Value] = attrs.field(factory=dict, converter=_finite_metrics)
 
     natural_key: ClassVar[tuple[str, ...]] = ("vendor", "platform", "post_id")
 
@@ -67,6 +99,7 @@ class Observation:
     """One metric value about one entity, for one day (time series) or as fetched.
 
     ``value`` stays ``None`` when the vendor has no number (never 0); ``status`` says why.
+    A value that is not finite (NaN, infinity) becomes ``None`` with status ``unavailable``.
     ``canonical`` is False when ``metric`` is the vendor's own name with no canonical twin.
     """
 
@@ -93,6 +126,13 @@ class Observation:
         "dimensions",
     )
 
+    def __attrs_post_init__(self) -> None:
+        if not is_finite(self.value):
+            # Frozen: the one place a field is rewritten, before anyone can see the record.
+            object.__setattr__(self, "value", None)
+            if self.status == "available":
+                object.__setattr__(self, "status", "unavailable")
+
 
 @attrs.frozen
 class Relation:
@@ -104,7 +144,7 @@ class Relation:
     relation: str
     other_id: str
     other_name: str | None = None
-    value: Value = None
+    value: Value = attrs.field(default=None, converter=_finite_value)
 
     natural_key: ClassVar[tuple[str, ...]] = (
         "vendor",
@@ -186,6 +226,43 @@ def from_item(item: Mapping[str, Any]) -> Record:
     data = dict(item)
     cls = RECORD_TYPES[data.pop("type")]
     return converter.structure(data, cls)
+
+
+def _non_finite_path(value: Any, path: str = "") -> str | None:
+    """The dotted path of the first NaN/infinite float inside ``value``, if any."""
+    if not is_finite(value):
+        return path or "(the value itself)"
+    if isinstance(value, Mapping):
+        items: Any = value.items()
+    elif isinstance(value, (list, tuple)):
+        items = enumerate(value)
+    else:
+        return None
+    for key, inner in items:
+        found = _non_finite_path(inner, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
+
+
+def dumps(value: Any, **kwargs: Any) -> str:
+    """``json.dumps`` for every output (JSON Lines, CSV cells, SQLite, serve, n8n): always valid JSON.
+
+    Non-ASCII is kept as is. A NaN or infinite float raises
+    :class:`~socialtap.errors.PayloadError` naming its field, instead of writing the
+    ``NaN``/``Infinity`` literals that no JSON parser but Python's accepts.
+    """
+    kwargs.setdefault("ensure_ascii", False)
+    try:
+        return json.dumps(value, allow_nan=False, **kwargs)
+    except ValueError:
+        field = _non_finite_path(value)
+        if field is None:
+            raise
+        raise PayloadError(
+            f"field {field} holds a number that is not finite (NaN or infinity), which JSON cannot carry; "
+            f"the plugin that built this record must turn it into null (see socialtap.records)"
+        ) from None
 
 
 def natural_key(record: Record) -> tuple[str, ...]:

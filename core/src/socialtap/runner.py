@@ -19,6 +19,7 @@ caller has taken them, so ``Options.resume`` continues after the last page writt
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -44,6 +45,7 @@ from socialtap.errors import (
     SocialtapError,
 )
 from socialtap.http import Request, resolve_url
+from socialtap.outputs import check_output, open_writer, output_lock
 from socialtap.pagination import END
 from socialtap.params import unstructure, validate_params
 from socialtap.plugins import distribution_of, get_plugin_manager, get_registry
@@ -51,7 +53,16 @@ from socialtap.progress import Progress
 from socialtap.ratelimit import Backend, Throttle
 from socialtap.records import TYPE_NAMES, Record
 from socialtap.retry import RetryPolicy
-from socialtap.state import LazyOutput, StateStore, default_state_path, open_output, request_from_json
+from socialtap.state import (
+    Checkpoint,
+    LazyOutput,
+    OutputKey,
+    Start,
+    StateStore,
+    default_state_path,
+    open_output,
+    request_from_json,
+)
 
 
 @attrs.frozen
@@ -325,7 +336,13 @@ def iter_records(
         report.vendor, report.stream, report.task_id = prepared.vendor.name, prepared.stream.name, prepared.task_id
     store = open_state(prepared)
     try:
-        yield from _run_prepared(prepared, report, store=store, checkpoint=checkpoint)
+        saved: dict[str, Checkpoint] = {}
+        output = OutputKey("", "records", task.options.max_pages)
+        if store is not None:
+            start = store.start(prepared.task_id, output, resume=task.options.resume)
+            report.warnings.extend(start.warnings)
+            saved = start.checkpoints
+        yield from _run_prepared(prepared, report, store=store, checkpoint=checkpoint, output=output, saved=saved)
     finally:
         if store is not None:
             store.close()
@@ -337,10 +354,12 @@ def _run_prepared(
     *,
     store: StateStore | None = None,
     checkpoint: Callable[[], Any] | None = None,
+    output: OutputKey | None = None,
+    saved: Mapping[str, Checkpoint] | None = None,
 ) -> Iterator[Record]:
     started = time.monotonic()
     engine = make_engine(prepared)
-    runner = _ChainRunner(prepared, engine, report, store, checkpoint)
+    runner = _ChainRunner(prepared, engine, report, store, checkpoint, output, saved or {})
     try:
         yield from runner.records()
     finally:
@@ -362,8 +381,12 @@ class _ChainRunner:
         report: RunReport,
         store: StateStore | None,
         checkpoint: Callable[[], Any] | None,
+        output: OutputKey | None = None,
+        saved: Mapping[str, Checkpoint] | None = None,
     ):
         self.prepared = prepared
+        self.output = output
+        self.saved = dict(saved or {})
         self.engine = engine
         self.report = report
         self.store = store
@@ -382,14 +405,12 @@ class _ChainRunner:
     # -- planning ---------------------------------------------------------------------
 
     def _plan(self) -> list[tuple[ChainReport, Request | None]]:
-        """Each chain with the request to start from (None: done in an earlier run)."""
-        task_id = self.prepared.task_id
-        saved = {}
-        if self.store is not None:
-            if self.options.resume:
-                saved = self.store.load(task_id)
-            else:
-                self.store.reset(task_id)
+        """Each chain with the request to start from (None: done in an earlier run).
+
+        ``self.saved`` holds the checkpoints to resume from, chosen (and the stale ones
+        cleared) by :meth:`StateStore.start` before the output was opened.
+        """
+        saved = self.saved
         plan = []
         for request in first_requests(self.prepared):
             chain = ChainReport(request.chain)
@@ -401,6 +422,12 @@ class _ChainRunner:
                 start = request_from_json(point.next_request, request.params)
                 chain.pages = chain.resumed_from_page = point.pages
             plan.append((chain, start))
+        if saved and plan and all(chain.status == "skipped" for chain, _ in plan):
+            # Without this, a --resume of a finished task looks like a run that found nothing.
+            self.report.warnings.append(
+                f"already complete: all {len(plan)} chain(s) of this task were written by an earlier run, "
+                f"so nothing was fetched; run without --resume to fetch them again"
+            )
         return plan
 
     # -- workers ----------------------------------------------------------------------
@@ -497,7 +524,8 @@ class _ChainRunner:
         if self.store is None:
             return
         position = self.checkpoint() if self.checkpoint is not None else None
-        self.store.save(self.prepared.task_id, chain.chain, page.next_request, chain.pages, position)
+        output = self.output or OutputKey("", "records", self.options.max_pages)
+        self.store.save(self.prepared.task_id, output, chain.chain, page.next_request, chain.pages, position)
 
     def _show(self, done: int) -> None:
         report, engine = self.report, self.engine
@@ -557,35 +585,51 @@ def run_to_output(
 ) -> RunReport:
     """Run a task into an output (``jsonl``, ``csv``, ``sqlite``), checkpointing as it goes.
 
+    Before any request: the task is validated, the output is checked
+    (:func:`~socialtap.outputs.check_output`), locked against other runs
+    (:func:`~socialtap.outputs.output_lock`, :class:`~socialtap.errors.OutputBusyError`)
+    and the state file opened; each problem is a ConfigError (exit 2).
+
     With a state file (``Options.state``) the output is checkpointed with every page, so
-    ``Options.resume`` continues an interrupted run and the output holds every record
-    once (see :mod:`socialtap.state` for how each format is rewound). Nothing is created
-    before the first page arrives. On error the report is attached as ``exc.report``
-    and what was written is kept.
+    ``Options.resume`` continues an interrupted run into the same output (same path,
+    format and ``max_pages``) and the output holds every record once (see
+    :mod:`socialtap.state`). A resume whose checkpoints are for another output warns in
+    ``report.warnings`` and starts over. Nothing is created before the first page
+    arrives. On error the report is attached as ``exc.report`` and what was written is kept.
     """
     report = report if report is not None else RunReport(task.vendor, task.stream, "")
-    prepared = prepare(task, plugin_manager=plugin_manager)
-    report.vendor, report.stream, report.task_id = prepared.vendor.name, prepared.stream.name, prepared.task_id
-    store = open_state(prepared)
-    options = task.options
-    position = store.output_position(prepared.task_id) if store is not None and options.resume else None
-    if store is not None:
-        out = LazyOutput(lambda: open_output(fmt, output, prepared.task_id, resume=options.resume, position=position))
-    else:
-        from socialtap.outputs import open_writer
-
-        out = LazyOutput(lambda: open_writer(fmt, output))
-    if options.resume and store is not None:
-        out.position()  # rewind the output now: records of pages after the checkpoint are dropped
     try:
-        for record in _run_prepared(prepared, report, store=store, checkpoint=out.position):
-            out.write(record)
+        prepared = prepare(task, plugin_manager=plugin_manager)
+        options = task.options
+        destination = check_output(fmt, output, resume=options.resume)
+        key = OutputKey(str(destination) if destination is not None else "-", fmt, options.max_pages)
+        with contextlib.ExitStack() as stack:
+            if destination is not None:  # stdout: no file to interleave into
+                stack.enter_context(output_lock(destination))
+            store = open_state(prepared)
+            start = Start()
+            if store is not None:
+                stack.callback(store.close)
+                start = store.start(prepared.task_id, key, resume=options.resume)
+            # Set only now: a caller (the CLI) reads a task id as "the run started", so an
+            # output or state problem found above is reported alone, without a summary.
+            report.vendor, report.stream, report.task_id = prepared.vendor.name, prepared.stream.name, prepared.task_id
+            report.warnings.extend(start.warnings)
+            if store is not None:
+                out = LazyOutput(
+                    lambda: open_output(fmt, destination, prepared.task_id, resume=start.resuming, position=start.position)
+                )
+                if start.resuming:
+                    out.position()  # rewind the output now: records of pages after the checkpoint are dropped
+            else:
+                out = LazyOutput(lambda: open_writer(fmt, destination))
+            try:
+                for record in _run_prepared(prepared, report, store=store, checkpoint=out.position, output=key, saved=start.checkpoints):
+                    out.write(record)
+            finally:
+                out.close()
     except SocialtapError as exc:
         report.error = f"{type(exc).__name__}: {exc}"
         exc.report = report  # type: ignore[attr-defined]
         raise
-    finally:
-        out.close()
-        if store is not None:
-            store.close()
     return report

@@ -40,7 +40,7 @@ from werkzeug.wrappers import Request, Response
 
 from socialtap.errors import ConfigError, NotFoundError, QuotaError, SocialtapError
 from socialtap.plugins import get_registry
-from socialtap.records import to_item
+from socialtap.records import dumps, to_item
 from socialtap.runner import Options, Task, iter_records
 
 TOKEN_ENV = "SOCIALTAP_SERVE_TOKEN"
@@ -69,7 +69,7 @@ def is_loopback(host: str) -> bool:
 
 
 def _json(data: Any, status: int = 200) -> Response:
-    return Response(json.dumps(data, ensure_ascii=False), status=status, mimetype="application/json")
+    return Response(dumps(data), status=status, mimetype="application/json")
 
 
 def _error(kind: str, message: str, status: int) -> Response:
@@ -208,10 +208,10 @@ class ServeApp:
 def _ndjson(first: Any, records: Iterator[Any]) -> Iterator[bytes]:
     if first is None:
         return
-    yield (json.dumps(to_item(first), ensure_ascii=False) + "\n").encode()
+    yield (dumps(to_item(first)) + "\n").encode()
     try:
         for record in records:
-            yield (json.dumps(to_item(record), ensure_ascii=False) + "\n").encode()
+            yield (dumps(to_item(record)) + "\n").encode()
     except SocialtapError as exc:
         yield (json.dumps({"error": {"type": type(exc).__name__, "message": str(exc)}}) + "\n").encode()
 

@@ -1,9 +1,18 @@
 """Checkpoints for resume, in an embedded SQLite file.
 
-A checkpoint is kept per (task id, chain): the next request of the chain (or "done"),
-written when the records of the page before it have been handed to the output. The
-task id comes from vendor, stream, params and base URL (``runner.task_id``), never from
-credentials, so an orchestrator retrying a task lands on the same checkpoints.
+A checkpoint is kept per (task id, output, chain): the next request of the chain (or
+"done"), written when the records of the page before it have been handed to the output.
+The task id comes from vendor, stream, params and base URL (``runner.task_id``), never
+from credentials, so an orchestrator retrying a task lands on the same checkpoints. The
+output (:class:`OutputKey`) is the destination's absolute path (``-`` for stdout), the
+format and ``--max-pages``: a checkpoint only ever resumes the output it was taken for.
+
+- ``--resume`` with no checkpoint for this output, but one for another output of the
+  same task, warns (``RunReport.warnings``) and starts over; ``--resume`` of a task whose
+  every chain is done fetches nothing and warns "already complete".
+- A run that starts over on a file forgets every checkpoint taken for that file (by any
+  task, format or ``--max-pages``) and removes their part files: it is about to
+  overwrite what they point into.
 
 What is stored is a :class:`~socialtap.http.Request` without its ``params`` object (that
 is rebuilt from the chain's first request) and without credentials: auth is applied by
@@ -21,6 +30,14 @@ Output on resume, so that it holds every record once:
   key, so a page written twice is still one row.
 - JSON Lines to stdout and CSV cannot be rewound: resume them at your own risk (CSV is
   refused with --resume).
+
+The file's schema version is ``PRAGMA user_version``; a file of an earlier version is
+migrated in place when opened (its checkpoints, which did not record their output, are
+kept but never resume an output: ``--resume`` warns and starts over).
+
+Problems with the state file itself (not a database, read-only, a directory that cannot
+be created) are a :class:`~socialtap.errors.ConfigError` naming the path, raised before
+any request.
 """
 
 from __future__ import annotations
@@ -41,22 +58,77 @@ from socialtap.http import Request
 from socialtap.outputs import JsonLinesWriter, SqliteWriter, Writer, open_writer
 
 ENV_STATE = "SOCIALTAP_STATE"
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS checkpoints (
-    task_id TEXT NOT NULL,
-    chain TEXT NOT NULL,
-    next_request TEXT,
-    done INTEGER NOT NULL DEFAULT 0,
-    pages INTEGER NOT NULL DEFAULT 0,
-    updated_at REAL NOT NULL,
-    PRIMARY KEY (task_id, chain)
-);
-CREATE TABLE IF NOT EXISTS outputs (
-    task_id TEXT PRIMARY KEY,
-    position TEXT,
-    updated_at REAL NOT NULL
-);
-"""
+SCHEMA_VERSION = 1
+# Version 0 keyed checkpoints by task id alone; version 1 adds the output to the key.
+SCHEMA = (
+    """
+    CREATE TABLE IF NOT EXISTS checkpoints (
+        task_id TEXT NOT NULL,
+        output TEXT NOT NULL DEFAULT '',
+        chain TEXT NOT NULL,
+        next_request TEXT,
+        done INTEGER NOT NULL DEFAULT 0,
+        pages INTEGER NOT NULL DEFAULT 0,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (task_id, output, chain)
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS outputs (
+        task_id TEXT NOT NULL,
+        output TEXT NOT NULL DEFAULT '',
+        destination TEXT NOT NULL DEFAULT '',
+        position TEXT,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (task_id, output)
+    )
+    """,
+)
+HINT = f"pass --state PATH or set {ENV_STATE} to a writable file"
+
+
+@attrs.frozen
+class OutputKey:
+    """What a checkpoint was taken for: where records went, in which format, how many pages.
+
+    ``destination`` is an absolute path, ``-`` for stdout, or ``""`` for records handed
+    to a caller (``iter_records``). Two runs with different keys never share checkpoints.
+    """
+
+    destination: str
+    format: str
+    max_pages: int | None = None
+
+    @property
+    def key(self) -> str:
+        """The key stored in the state file (JSON, so it parses back)."""
+        return json.dumps([self.destination, self.format, self.max_pages])
+
+    @classmethod
+    def parse(cls, key: str) -> OutputKey | None:
+        """Inverse of :attr:`key`; None for a checkpoint of schema 0 (no output recorded)."""
+        try:
+            destination, fmt, max_pages = json.loads(key)
+        except (ValueError, TypeError):
+            return None
+        return cls(destination, fmt, max_pages)
+
+    def describe(self) -> str:
+        """For messages: ``/path/out.jsonl (jsonl, --max-pages 2)``."""
+        where = {"-": "stdout", "": "records handed to the caller"}.get(self.destination, self.destination)
+        pages = f", --max-pages {self.max_pages}" if self.max_pages is not None else ""
+        return f"{where} ({self.format}{pages})"
+
+    @property
+    def is_file(self) -> bool:
+        """Whether records go to a file (not stdout, not a caller)."""
+        return self.destination not in ("", "-")
+
+
+def part_path(destination: str | Path, task_id: str) -> Path:
+    """The part file a resumable JSON Lines output of ``task_id`` writes beside ``destination``."""
+    path = Path(destination)
+    return path.parent / f".{path.name}.{task_id}.part"
 
 
 def default_state_path() -> Path:
@@ -98,10 +170,26 @@ def request_from_json(data: dict[str, Any], params: Any) -> Request:
 
 @attrs.frozen
 class Checkpoint:
+    """A chain's saved point: its next request (None when done) and pages fetched so far."""
+
     chain: str
     next_request: dict[str, Any] | None
     done: bool
     pages: int
+
+
+@attrs.frozen
+class Start:
+    """Where a run starts: the checkpoints to resume from (empty: from scratch), the output
+    position they were taken at, and warnings for the report."""
+
+    checkpoints: dict[str, Checkpoint] = attrs.field(factory=dict)
+    position: Any = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def resuming(self) -> bool:
+        return bool(self.checkpoints)
 
 
 class StateStore:
@@ -109,41 +197,156 @@ class StateStore:
 
     def __init__(self, path: str | Path, *, secrets: Iterable[str] = ()):
         self.path = Path(path).expanduser()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.secrets = [s for s in secrets if s and len(s) >= 4]
         self._lock = threading.Lock()
+        self._check_writable()
         try:
             self.db = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+        try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(SCHEMA)
+            self._migrate()
         except sqlite3.Error as exc:
-            raise ConfigError(f"cannot open the state file {self.path}: {exc}; pass --state PATH or set {ENV_STATE}") from None
+            self.db.close()
+            raise self._error(exc) from None
 
-    def load(self, task_id: str) -> dict[str, Checkpoint]:
+    def _error(self, reason: object) -> ConfigError:
+        return ConfigError(f"cannot use the state file {self.path}: {reason}; {HINT}")
+
+    def _check_writable(self) -> None:
+        # Found now, not at the first checkpoint after requests were spent (and credits paid).
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self._error(f"cannot create its directory {self.path.parent} ({exc.strerror or exc})") from None
+        if self.path.is_dir():
+            raise self._error("it is a directory")
+        if self.path.exists() and not os.access(self.path, os.R_OK | os.W_OK):
+            raise self._error("it is not writable")
+        if not os.access(self.path.parent, os.W_OK | os.X_OK):
+            # SQLite's WAL keeps -wal and -shm files beside the database.
+            raise self._error(f"its directory {self.path.parent} is not writable")
+
+    def _migrate(self) -> None:
+        """Bring the file to :data:`SCHEMA_VERSION` in one write transaction (also a write probe)."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise ConfigError(
+                    f"the state file {self.path} has schema version {version}, newer than this socialtap knows "
+                    f"({SCHEMA_VERSION}); upgrade socialtap, or {HINT}"
+                )
+            if version < SCHEMA_VERSION:
+                tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                for name in ("checkpoints", "outputs"):
+                    if name in tables:
+                        db.execute(f"ALTER TABLE {name} RENAME TO {name}_v0")
+                for statement in SCHEMA:
+                    db.execute(statement)
+                if "checkpoints" in tables:
+                    db.execute(
+                        "INSERT INTO checkpoints (task_id, output, chain, next_request, done, pages, updated_at) "
+                        "SELECT task_id, '', chain, next_request, done, pages, updated_at FROM checkpoints_v0"
+                    )
+                    db.execute("DROP TABLE checkpoints_v0")
+                if "outputs" in tables:
+                    db.execute(
+                        "INSERT INTO outputs (task_id, output, position, updated_at) "
+                        "SELECT task_id, '', position, updated_at FROM outputs_v0"
+                    )
+                    db.execute("DROP TABLE outputs_v0")
+            # Always written, even unchanged: a read-only file fails here, before any request.
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+    def load(self, task_id: str, output: OutputKey) -> dict[str, Checkpoint]:
+        """The checkpoints of a task's run into ``output``, by chain."""
         with self._lock:
             rows = self.db.execute(
-                "SELECT chain, next_request, done, pages FROM checkpoints WHERE task_id = ?", (task_id,)
+                "SELECT chain, next_request, done, pages FROM checkpoints WHERE task_id = ? AND output = ?",
+                (task_id, output.key),
             ).fetchall()
         return {
             chain: Checkpoint(chain, json.loads(next_request) if next_request else None, bool(done), pages)
             for chain, next_request, done, pages in rows
         }
 
-    def output_position(self, task_id: str) -> Any:
+    def output_position(self, task_id: str, output: OutputKey) -> Any:
+        """The output position stored with the task's latest checkpoint into ``output``."""
         with self._lock:
-            row = self.db.execute("SELECT position FROM outputs WHERE task_id = ?", (task_id,)).fetchone()
+            row = self.db.execute(
+                "SELECT position FROM outputs WHERE task_id = ? AND output = ?", (task_id, output.key)
+            ).fetchone()
         return json.loads(row[0]) if row and row[0] is not None else None
 
-    def reset(self, task_id: str) -> None:
-        """Forget a task's checkpoints (a run without --resume starts over)."""
+    def outputs_of(self, task_id: str) -> list[str]:
+        """The output keys a task has checkpoints for."""
+        with self._lock:
+            rows = self.db.execute("SELECT DISTINCT output FROM checkpoints WHERE task_id = ?", (task_id,)).fetchall()
+        return [row[0] for row in rows]
+
+    def start(self, task_id: str, output: OutputKey, *, resume: bool) -> Start:
+        """Decide where a run of ``task_id`` into ``output`` starts, and clear what it invalidates.
+
+        With ``resume`` and checkpoints for exactly this output: resume from them.
+        Otherwise start over: warn when ``resume`` found only other outputs' checkpoints,
+        and forget every checkpoint into this output file (they point into a file about
+        to be rewritten), removing their part files.
+        """
+        if resume:
+            checkpoints = self.load(task_id, output)
+            if checkpoints:
+                return Start(checkpoints, self.output_position(task_id, output))
+        warnings = []
+        others = [key for key in self.outputs_of(task_id) if key != output.key] if resume else []
+        if others:
+            described = [
+                parsed.describe() if (parsed := OutputKey.parse(key)) else "an output an earlier socialtap did not record"
+                for key in others
+            ]
+            warnings.append(
+                f"--resume: this task's checkpoints are for {'; '.join(described)}, not {output.describe()}; "
+                f"starting over (a checkpoint only resumes the output, format and --max-pages it was taken with)"
+            )
+        self.reset(task_id, output)
+        return Start(warnings=tuple(warnings))
+
+    def reset(self, task_id: str, output: OutputKey) -> None:
+        """Forget the task's checkpoints into ``output``, and every checkpoint into the same file.
+
+        Part files of forgotten JSON Lines checkpoints are removed: nothing can resume them.
+        """
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute("DELETE FROM checkpoints WHERE task_id = ?", (task_id,))
-            self.db.execute("DELETE FROM outputs WHERE task_id = ?", (task_id,))
-            self.db.execute("COMMIT")
+            try:
+                targets = [(task_id, output.key)]
+                if output.is_file:
+                    targets += self.db.execute(
+                        "SELECT task_id, output FROM outputs WHERE destination = ?", (output.destination,)
+                    ).fetchall()
+                for target in set(targets):
+                    self.db.execute("DELETE FROM checkpoints WHERE task_id = ? AND output = ?", target)
+                    self.db.execute("DELETE FROM outputs WHERE task_id = ? AND output = ?", target)
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        if output.is_file:
+            for other_task in {t for t, _ in targets}:
+                if other_task != task_id:  # this run's own part file is rewritten from scratch
+                    part_path(output.destination, other_task).unlink(missing_ok=True)
 
-    def save(self, task_id: str, chain: str, next_request: Request | None, pages: int, position: Any = None) -> None:
+    def save(
+        self, task_id: str, output: OutputKey, chain: str, next_request: Request | None, pages: int, position: Any = None
+    ) -> None:
         """One transaction: the chain's next request (None: done) and the output's position."""
         blob = json.dumps(request_to_json(next_request), sort_keys=True) if next_request is not None else None
         if blob is not None and any(secret in blob for secret in self.secrets):
@@ -155,19 +358,21 @@ class StateStore:
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute(
-                "INSERT INTO checkpoints (task_id, chain, next_request, done, pages, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(task_id, chain) DO UPDATE SET next_request = excluded.next_request, done = excluded.done, "
-                "pages = excluded.pages, updated_at = excluded.updated_at",
-                (task_id, chain, blob, int(next_request is None), pages, now),
+                "INSERT INTO checkpoints (task_id, output, chain, next_request, done, pages, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(task_id, output, chain) DO UPDATE SET next_request = excluded.next_request, "
+                "done = excluded.done, pages = excluded.pages, updated_at = excluded.updated_at",
+                (task_id, output.key, chain, blob, int(next_request is None), pages, now),
             )
             self.db.execute(
-                "INSERT INTO outputs (task_id, position, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT(task_id) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
-                (task_id, json.dumps(position), now),
+                "INSERT INTO outputs (task_id, output, destination, position, updated_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(task_id, output) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
+                (task_id, output.key, output.destination, json.dumps(position), now),
             )
             self.db.execute("COMMIT")
 
     def close(self) -> None:
+        """Close the state file."""
         with self._lock:
             self.db.close()
 
@@ -181,7 +386,7 @@ class ResumableJsonLines(JsonLinesWriter):
     def __init__(self, path: str | Path, task_id: str, position: int | None = None):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.temp = self.path.parent / f".{self.path.name}.{task_id}.part"
+        self.temp = part_path(self.path, task_id)
         if position is None:
             self.file: IO[str] = open(self.temp, "w", encoding="utf-8", newline="")
             return
