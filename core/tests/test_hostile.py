@@ -13,6 +13,7 @@ import sys
 import textwrap
 import time
 
+import attrs
 import pytest
 import requests
 from hypothesis import example, given, settings
@@ -21,9 +22,17 @@ from hypothesis import strategies as st
 from socialtap import run
 from socialtap.auth import Bearer
 from socialtap.engine import Engine, TransientError
-from socialtap.errors import PayloadError, QuotaError, SecurityError
+from socialtap.errors import ConfigError, PayloadError, QuotaError, SecurityError
 from socialtap.http import origin, page_key, resolve_link
-from socialtap.testing.hostile import FOREIGN_FORMS, HOSTILE_VENDOR, IPV6_FORMS, TOKEN, ipv6_loopback_available, serve_hostile
+from socialtap.runner import Options
+from socialtap.testing.hostile import (
+    FOREIGN_FORMS,
+    HOSTILE_VENDOR,
+    IPV6_FORMS,
+    TOKEN,
+    ipv6_loopback_available,
+    serve_hostile,
+)
 
 HAS_IPV6 = ipv6_loopback_available()
 
@@ -133,6 +142,17 @@ def test_any_link_that_resolves_elsewhere_is_refused(link):
     except SecurityError:
         return
     assert sent_origin(url) == ("http", "api.example", 8080)
+
+
+@pytest.mark.parametrize("template", ["http://{trap}\\@{api}/api", "http://{api}@{trap}/api", "http://{api}/api\n"])
+def test_an_ambiguous_base_url_is_a_config_error_before_any_request(shared, template):
+    hostile = shared.reset("none")
+    api = hostile.base_url.removeprefix("http://").removesuffix("/api")
+    base_url = template.format(api=api, trap=hostile.app.trap)
+    with pytest.raises(ConfigError, match="base URL for hostile is refused") as caught:
+        run(attrs.evolve(hostile.task(), options=Options(base_url=base_url)), plugin_manager=hostile.plugin_manager())
+    assert hostile.foreign_requests == [] and hostile.app.requests == []
+    assert api not in str(caught.value)  # the URL is not echoed: user info may hold a password
 
 
 def test_the_origin_is_normalized_as_it_is_sent():

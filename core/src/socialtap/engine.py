@@ -122,6 +122,9 @@ class Engine:
         throttle: Throttle | None = None,
         sleep: Any = time.sleep,
     ):
+        reason = unsafe_reason(base_url)
+        if reason is not None:
+            raise ConfigError(f"the base URL for {vendor.name} is refused: {reason}. Give a plain http(s)://host[:port]/path.")
         self.vendor = vendor
         self.base_url = base_url
         self.base_origin = origin(base_url)

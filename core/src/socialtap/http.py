@@ -77,7 +77,10 @@ def resolve_url(base_url: str, url: str) -> str:
     it is; any other ``url`` is a path under the base URL and keeps its version prefix
     (``/resources/search`` against ``https://h/api/v1`` is ``https://h/api/v1/resources/search``).
     """
-    if urlsplit(url).scheme:
+    try:
+        if urlsplit(url).scheme:
+            return url
+    except ValueError:  # unparseable ("http://[::1"): kept whole, for the engine's check to refuse
         return url
     return base_url.rstrip("/") + "/" + url.lstrip("/") if not url.startswith("//") else urljoin(base_url, url)
 

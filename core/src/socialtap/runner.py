@@ -43,7 +43,7 @@ from socialtap.errors import (
     SecurityError,
     SocialtapError,
 )
-from socialtap.http import Request, page_key, resolve_url
+from socialtap.http import Request, page_key, resolve_url, unsafe_reason
 from socialtap.pagination import END
 from socialtap.params import unstructure, validate_params
 from socialtap.plugins import distribution_of, get_plugin_manager, get_registry
@@ -181,6 +181,13 @@ def resolve_base_url(vendor: Vendor, override: str | None) -> str:
     base_url = override or os.environ.get(vendor.env_var("base_url")) or vendor.base_url
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(f"base URL {base_url!r} for {vendor.name} must start with http:// or https://")
+    reason = unsafe_reason(base_url)
+    if reason is not None:
+        # Not echoed: a URL with user info may hold a password.
+        raise ConfigError(
+            f"the base URL for {vendor.name} is refused: {reason}. Give a plain http(s)://host[:port]/path; "
+            f"credentials go in {', '.join(vendor.env_var(n) for group in vendor.auth.fields() for n in group)}."
+        )
     return base_url.rstrip("/")
 
 
