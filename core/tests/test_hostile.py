@@ -166,6 +166,22 @@ def test_the_origin_is_normalized_as_it_is_sent():
 # -- 2. pagination that always ends ----------------------------------------------------------
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["a", "b", "page", "x y"]), st.sampled_from(["1", "2", "", "&"])), max_size=5),
+    st.randoms(use_true_random=False),
+    st.sampled_from(["", "#", "#top", "#a=1"]),
+    st.sampled_from(["http://H:80", "http://h", "HTTP://h:80"]),
+)
+def test_page_keys_ignore_fragments_param_order_case_and_default_ports(pairs, rng, fragment, host):
+    shuffled = list(pairs)
+    rng.shuffle(shuffled)
+    from urllib.parse import urlencode
+
+    assert page_key(f"{host}/p?{urlencode(shuffled)}{fragment}") == page_key("http://h/p", pairs)
+    assert page_key(f"{host}/p?{urlencode(pairs)}") != page_key("http://h/p", [*pairs, ("extra", "1")])
+
+
 def test_urls_differing_only_by_fragment_or_param_order_are_the_same_page(shared):
     assert page_key("HTTP://H:80/a?b=2&a=1#x") == page_key("http://h/a", [("a", "1"), ("b", "2")])
     hostile = shared.reset("same_page_next")
@@ -232,7 +248,10 @@ CHILD = textwrap.dedent(
     from socialtap.runner import Options, Task
     from socialtap.testing.hostile import TOKEN, HostilePlugin
 
-    options = Options(base_url=sys.argv[1], max_retry_wait=600, concurrency=2)
+    from socialtap.declarations import RateLimit
+
+    limit = RateLimit(1, 60.0) if sys.argv[2] == "declared" else None  # the second request waits 60 s for a slot
+    options = Options(base_url=sys.argv[1], max_retry_wait=600, concurrency=2, rate_limit=limit)
     try:
         run(Task("hostile", "items", {}, {"token": TOKEN}, options), plugin_manager=make_plugin_manager(extra=(HostilePlugin(),)))
     except KeyboardInterrupt:
@@ -243,11 +262,16 @@ CHILD = textwrap.dedent(
 
 
 @pytest.mark.parametrize(
-    ("behaviour", "options"), [("rate_reset", {"reset": 60}), ("retry_after", {"retry_after": 60})], ids=["reset", "retry_after"]
+    ("behaviour", "options"),
+    [("rate_reset", {"reset": 60}), ("retry_after", {"retry_after": 60}), ("none", {"pages": 2})],
+    ids=["announced_reset", "retry_after", "declared"],
 )
 def test_ctrl_c_ends_a_long_wait_within_a_second(hostile_server, behaviour, options):
     hostile = hostile_server(behaviour, **options)
-    child = subprocess.Popen([sys.executable, "-c", CHILD, hostile.base_url], start_new_session=True, stderr=subprocess.PIPE)
+    limit = "declared" if behaviour == "none" else "-"
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, hostile.base_url, limit], start_new_session=True, stderr=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + 20
         while not hostile.app.requests and time.monotonic() < deadline:
