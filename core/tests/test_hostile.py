@@ -155,6 +155,32 @@ def test_an_ambiguous_base_url_is_a_config_error_before_any_request(shared, temp
     assert api not in str(caught.value)  # the URL is not echoed: user info may hold a password
 
 
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("http://api.example:8080/v1/x", True),
+        ("HTTP://API.EXAMPLE:8080/v1/x", True),  # scheme and host are case-blind
+        ("http://api.example:8080/v1/@me?next=http://evil/#@evil", True),  # @ outside the authority is harmless
+        ("http://evil\\@api.example:8080/v1/x", False),  # urllib3 connects to evil
+        ("http://api.example:8080@evil/", False),
+        ("http://user:pw@api.example:8080/", False),  # user info, even on the right host
+        ("http://api%2Eexample:8080/", False),  # a percent-encoded host
+        ("http://api.example:8080\t/", False),
+        ("http://api.example:8080\n@evil/", False),
+        ("http://api.example.:8080/", False),  # a trailing dot is another name
+        ("https://api.example:8080/", False),  # another scheme is another origin
+        ("http://api.example/", False),  # port 80, not 8080
+        ("http://[::1]:8080\\@api.example:8080/", False),
+    ],
+)
+def test_origin_decisions(url, allowed):
+    if allowed:
+        ENGINE.check_origin(url)
+    else:
+        with pytest.raises(SecurityError, match="credentials were not sent"):
+            ENGINE.check_origin(url)
+
+
 def test_the_origin_is_normalized_as_it_is_sent():
     assert origin("HTTP://API.Example/x") == origin("http://api.example:80/") == ("http", "api.example", 80)
     assert origin("https://api.example/") != origin("http://api.example/")  # https -> http is another origin
@@ -261,34 +287,43 @@ CHILD = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize(
-    ("behaviour", "options"),
-    [("rate_reset", {"reset": 60}), ("retry_after", {"retry_after": 60}), ("none", {"pages": 2})],
-    ids=["announced_reset", "retry_after", "declared"],
-)
-def test_ctrl_c_ends_a_long_wait_within_a_second(hostile_server, behaviour, options):
-    hostile = hostile_server(behaviour, **options)
-    limit = "declared" if behaviour == "none" else "-"
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, hostile.base_url, limit], start_new_session=True, stderr=subprocess.PIPE
-    )
+WAITS = {  # the wait a child meets after its first request: behaviour, its options, the child's limit
+    "announced_reset": ("rate_reset", {"reset": 60}, "-"),
+    "retry_after": ("retry_after", {"retry_after": 60}, "-"),
+    "declared_limit": ("none", {"pages": 2}, "declared"),
+}
+
+
+def test_ctrl_c_ends_a_long_wait_within_a_second(hostile_server):
+    # The three children run side by side to keep the test short; each gets its own server.
+    children = {}
     try:
-        deadline = time.monotonic() + 20
-        while not hostile.app.requests and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert hostile.app.requests, "the child never reached the server"
-        time.sleep(0.3)  # now inside the 60 s wait
-        assert child.poll() is None
-        os.kill(child.pid, signal.SIGINT)
+        for name, (behaviour, options, limit) in WAITS.items():
+            hostile = hostile_server(behaviour, **options)
+            child = subprocess.Popen(
+                [sys.executable, "-c", CHILD, hostile.base_url, limit], start_new_session=True, stderr=subprocess.PIPE
+            )
+            children[name] = (hostile, child)
+        for name, (hostile, _) in children.items():
+            deadline = time.monotonic() + 20
+            while not hostile.app.requests and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert hostile.app.requests, f"{name}: the child never reached the server"
+        time.sleep(0.3)  # now inside the 60 s waits
+        for name, (_, child) in children.items():
+            assert child.poll() is None, f"{name}: the child did not wait"
+            os.kill(child.pid, signal.SIGINT)
         interrupted = time.monotonic()
-        try:
-            code = child.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pytest.fail("the child was still waiting 5 s after Ctrl-C")
-        assert time.monotonic() - interrupted < 2
-        assert code == 130, child.stderr.read().decode()[-2000:]
+        for name, (_, child) in children.items():
+            try:
+                code = child.wait(timeout=max(0.1, interrupted + 5 - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"{name}: the child was still waiting 5 s after Ctrl-C")
+            assert time.monotonic() - interrupted < 2, name
+            assert code == 130, f"{name}: " + child.stderr.read().decode()[-2000:]
     finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        child.stderr.close()
+        for _, child in children.values():
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+            child.stderr.close()
