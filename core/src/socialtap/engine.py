@@ -5,6 +5,19 @@ any origin but the base URL's, signs it with the vendor's auth, sends it with ti
 calls the cross-cutting hooks, caps the body size, parses JSON, and turns error statuses
 into typed errors whose messages never hold a secret.
 
+Origins are decided on the request requests is about to send, read with urllib3's
+parser (the one that opens the connection), never with urllib.parse, which reads
+``http://evil\\@api/`` as ``api``. An absolute URL from a plugin or a server (a next
+link, a redirect ``Location``, resolved per RFC 3986 against the response's URL) is
+refused outright when it holds a backslash, whitespace, a control character, user info
+or a percent-encoded host, or when the two parsers disagree on it. A different scheme
+(https -> http), host or port is another origin. Credentials are applied only after
+the check passes.
+
+Every body is read against two clocks: ``read_timeout`` per read and
+``response_timeout`` for the whole response, so a server dripping one byte at a time
+cannot hold a worker forever (a TransientError, retried like a dropped connection).
+
 :meth:`Engine.fetch` adds what makes a run survive a real API: every attempt first takes
 a slot from the (vendor, credential) rate limit (:mod:`socialtap.ratelimit`), and an
 attempt that failed in a way waiting can fix is retried by the policy of
@@ -24,6 +37,7 @@ from typing import Any
 import attrs
 import requests
 import tenacity
+import urllib3
 
 from socialtap.declarations import Vendor
 from socialtap.errors import (
@@ -36,13 +50,15 @@ from socialtap.errors import (
     SocialtapError,
     VendorError,
 )
-from socialtap.http import Request, Response, origin, resolve_url
+from socialtap.http import Request, Response, origin, resolve_link, resolve_url, unsafe_reason
 from socialtap.ratelimit import Throttle
 from socialtap.retry import RetryableFailure, RetryPolicy, header, parse_retry_after, retrying
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 QUOTA_WORDS = re.compile(r"quota|credit|rate.?limit|too many|exceeded|limit reached|usage limit", re.IGNORECASE)
 MAX_REDIRECTS = 5
+# 5 minutes: 32 MiB (the default size cap) at ~110 KB/s; a vendor page is far smaller.
+DEFAULT_RESPONSE_TIMEOUT = 300.0
 
 
 class TransientError(VendorError):
@@ -57,6 +73,9 @@ class EngineOptions:
     read_timeout: float = 60.0
     max_response_bytes: int = DEFAULT_MAX_BYTES
     retry: RetryPolicy = attrs.field(factory=RetryPolicy)
+    # The whole response (status line to last byte) must arrive within this many seconds,
+    # however steadily the bytes trickle in: ``read_timeout`` only bounds each read.
+    response_timeout: float = DEFAULT_RESPONSE_TIMEOUT
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -103,6 +122,9 @@ class Engine:
         throttle: Throttle | None = None,
         sleep: Any = time.sleep,
     ):
+        reason = unsafe_reason(base_url)
+        if reason is not None:
+            raise ConfigError(f"the base URL for {vendor.name} is refused: {reason}. Give a plain http(s)://host[:port]/path.")
         self.vendor = vendor
         self.base_url = base_url
         self.base_origin = origin(base_url)
@@ -146,14 +168,37 @@ class Engine:
 
     # -- sending ----------------------------------------------------------------------
 
-    def check_origin(self, url: str) -> None:
-        if origin(url) != self.base_origin:
-            scheme, host, port = origin(url)
+    def check_origin(self, url: str, *, absolute: bool = True) -> None:
+        """Raise SecurityError unless ``url`` is on the base URL's origin.
+
+        ``absolute`` URLs (from a plugin or a server) must also be unambiguous (see
+        :func:`socialtap.http.unsafe_reason`); a path built under the base URL is not
+        held to that, as its origin is the base URL's by construction.
+        """
+        reason = unsafe_reason(url) if absolute else None
+        if reason is None:
+            try:
+                target = origin(url)
+            except ValueError:
+                reason = "it cannot be parsed as a URL"
+        if reason is not None:
+            shown = url if len(url) <= 200 else url[:200] + "..."
             raise SecurityError(
-                f"refusing to send {self.vendor.name} credentials to {scheme}://{host}:{port}: "
-                f"only the base URL's origin {self.base_origin[0]}://{self.base_origin[1]}:{self.base_origin[2]} "
-                f"is trusted. If the vendor moved, set --base-url or {self.vendor.env_var('base_url')}."
+                f"refusing to send {self.vendor.name} credentials to {shown!r}: {reason}. The credentials were not sent; "
+                f"only the base URL's origin {self._show_origin(self.base_origin)} is trusted.",
+                vendor=self.vendor.name,
             )
+        if target != self.base_origin:
+            raise SecurityError(
+                f"refusing to send {self.vendor.name} credentials to {self._show_origin(target)}: "
+                f"only the base URL's origin {self._show_origin(self.base_origin)} is trusted, and the credentials "
+                f"were not sent. If the vendor moved, set --base-url or {self.vendor.env_var('base_url')}.",
+                vendor=self.vendor.name,
+            )
+
+    @staticmethod
+    def _show_origin(value: tuple[str, str, int | None]) -> str:
+        return f"{value[0]}://{value[1]}:{value[2]}"
 
     def url_of(self, request: Request) -> str:
         return resolve_url(self.base_url, request.url)
@@ -208,7 +253,8 @@ class Engine:
     def _take_slot(self) -> None:
         if self.throttle is None:
             return
-        waited = self.throttle.acquire()
+        # The engine's sleep: the runner's wakes up (and raises) as soon as the run stops.
+        waited = self.throttle.acquire(sleep=self.sleep)
         if waited > 0.001:
             with self._counter_lock:
                 self.rate_limit_waits += 1
@@ -223,43 +269,32 @@ class Engine:
     def send_raw(self, request: Request, attempt: int = 1) -> Response:
         """Send once and return the response whatever its status (network errors raise)."""
         url = self.url_of(request)
-        self.check_origin(url)
+        # A plugin's path is joined under the base URL; anything else came whole from
+        # a plugin or a server and is held to the strict check.
+        self.check_origin(url, absolute=url == request.url or request.url.startswith("//"))
         self.hook.socialtap_before_request(vendor=self.vendor, request=request, attempt=attempt)
         started = time.monotonic()
         params: list[tuple[str, str]] | None = list(request.query) or None
         for _ in range(MAX_REDIRECTS + 1):
-            try:
-                raw = self.session.request(
-                    request.method,
-                    url,
-                    params=params,
-                    json=request.json,
-                    headers=dict(request.headers),
-                    auth=self.auth,
-                    timeout=(self.options.connect_timeout, self.options.read_timeout),
-                    allow_redirects=False,
-                    stream=True,
-                )
-            except requests.exceptions.InvalidURL as exc:
-                raise ConfigError(f"invalid URL for {self.vendor.name}: {redact(str(exc), self.secrets)}") from None
-            except requests.RequestException as exc:
-                raise TransientError(
-                    f"could not reach {self.vendor.title} at {self.base_origin[1]}: {type(exc).__name__}: "
-                    f"{redact(str(exc), self.secrets)}. Check the network and the base URL, then retry.",
-                    vendor=self.vendor.name,
-                ) from None
+            raw = self._send_checked(request, url, params)
             with self._counter_lock:
                 self.requests_sent += 1
             if raw.is_redirect and "location" in raw.headers:
-                url = resolve_url(raw.url, raw.headers["location"])
+                location = raw.headers["location"]
                 raw.close()
+                try:
+                    url = resolve_link(raw.url, location)
+                except SecurityError as exc:
+                    raise SecurityError(
+                        f"{self.vendor.title} redirected to an unsafe URL; {exc}", vendor=self.vendor.name
+                    ) from None
                 self.check_origin(url)
                 params = None
                 continue
             break
         else:
             raise VendorError(f"{self.vendor.title} redirected more than {MAX_REDIRECTS} times", vendor=self.vendor.name)
-        body = self._read_capped(raw)
+        body = self._read_capped(raw, started + self.options.response_timeout)
         payload: Any = None
         if body:
             try:
@@ -277,12 +312,47 @@ class Engine:
         self.hook.socialtap_after_response(vendor=self.vendor, request=request, response=response, attempt=attempt)
         return response
 
-    def _read_capped(self, raw: requests.Response) -> bytes:
+    def _send_checked(self, request: Request, url: str, params: list[tuple[str, str]] | None) -> requests.Response:
+        """Prepare the request, check the origin of the URL exactly as prepared, then sign and send it."""
+        session = self.session
+        try:
+            prepared = session.prepare_request(
+                requests.Request(request.method, url, params=params, json=request.json, headers=dict(request.headers))
+            )
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema) as exc:
+            raise ConfigError(f"invalid URL for {self.vendor.name}: {redact(str(exc), self.secrets)}") from None
+        # The URL requests will send, read by the parser urllib3 connects with.
+        self.check_origin(prepared.url or "", absolute=False)
+        prepared.prepare_auth(self.auth)  # only now: a refused URL never sees the credentials
+        settings = session.merge_environment_settings(prepared.url, {}, True, None, None)
+        try:
+            return session.send(
+                prepared,
+                timeout=(self.options.connect_timeout, self.options.read_timeout),
+                allow_redirects=False,
+                **settings,
+            )
+        except requests.exceptions.InvalidURL as exc:
+            raise ConfigError(f"invalid URL for {self.vendor.name}: {redact(str(exc), self.secrets)}") from None
+        except requests.RequestException as exc:
+            raise TransientError(
+                f"could not reach {self.vendor.title} at {self.base_origin[1]}: {type(exc).__name__}: "
+                f"{redact(str(exc), self.secrets)}. Check the network and the base URL, then retry.",
+                vendor=self.vendor.name,
+            ) from None
+
+    def _read_capped(self, raw: requests.Response, deadline: float) -> bytes:
+        """The body, at most ``max_response_bytes`` of it, all of it before ``deadline`` (monotonic)."""
         cap = self.options.max_response_bytes
         chunks: list[bytes] = []
         total = 0
         try:
-            for chunk in raw.iter_content(64 * 1024):
+            while True:
+                # read1 returns whatever one read of the socket brings (iter_content would
+                # block until 64 KiB arrived), so the deadline is checked between drips.
+                chunk = raw.raw.read1(64 * 1024, decode_content=True)
+                if not chunk:
+                    break
                 total += len(chunk)
                 if total > cap:
                     raise PayloadError(
@@ -291,7 +361,13 @@ class Engine:
                         vendor=self.vendor.name,
                     )
                 chunks.append(chunk)
-        except requests.RequestException as exc:
+                if time.monotonic() > deadline:
+                    raise TransientError(
+                        f"{self.vendor.title} took longer than {self.options.response_timeout:g}s to send one response "
+                        f"({total} bytes so far); stopped reading. Raise response_timeout if its pages are this slow.",
+                        vendor=self.vendor.name,
+                    )
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise TransientError(
                 f"{self.vendor.title} broke the connection while sending a response: {type(exc).__name__}",
                 vendor=self.vendor.name,

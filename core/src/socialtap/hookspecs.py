@@ -88,9 +88,12 @@ def socialtap_next_request(vendor: Vendor, stream: Stream, request: Request, res
         end the chain; or None for a vendor that is not yours.
 
     Stops at the first non-None result. The default applies ``stream.pagination``
-    (page number, next link, none); its None ends the chain. The engine refuses a next
-    request to any origin other than the base URL's (SecurityError) and one already
-    fetched in the chain (PayloadError).
+    (page number, next link, none); its None ends the chain. A relative ``url`` in the
+    returned request is a path under the vendor's base URL; to follow a link found in
+    the response, resolve it with ``socialtap.http.resolve_link(response.url, link)``
+    (as ``NextLink`` does), which also refuses unsafe links. The engine refuses a next
+    request to any origin other than the base URL's (SecurityError), one already
+    fetched in the chain and one whose records repeat an earlier page's (PayloadError).
     """
 
 

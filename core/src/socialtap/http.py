@@ -6,11 +6,15 @@ is applied by the engine when it sends), so hooks, logs and resume state may kee
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import attrs
+from urllib3.util import parse_url
+
+from socialtap.errors import SecurityError
 
 
 def _pairs(value: Mapping[str, Any] | Sequence[tuple[str, Any]] | None) -> tuple[tuple[str, str], ...]:
@@ -67,17 +71,120 @@ class Request:
 
 
 def resolve_url(base_url: str, url: str) -> str:
-    """Absolute URL of ``url`` against the vendor base URL (paths keep its version prefix)."""
-    if urlsplit(url).scheme:
+    """Absolute URL of a request's ``url`` against the vendor base URL.
+
+    An absolute URL (a next link already resolved by :func:`resolve_link`) is kept as
+    it is; any other ``url`` is a path under the base URL and keeps its version prefix
+    (``/resources/search`` against ``https://h/api/v1`` is ``https://h/api/v1/resources/search``).
+    """
+    try:
+        if urlsplit(url).scheme:
+            return url
+    except ValueError:  # unparseable ("http://[::1"): kept whole, for the engine's check to refuse
         return url
     return base_url.rstrip("/") + "/" + url.lstrip("/") if not url.startswith("//") else urljoin(base_url, url)
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+# Whitespace and control characters: urllib.parse strips tabs and newlines silently, so
+# what it reads is not what was sent; a URL from a server carrying one is refused.
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
 def origin(url: str) -> tuple[str, str, int | None]:
-    """``(scheme, host, port)`` with the default port made explicit."""
-    parts = urlsplit(url)
-    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or "").lower(), port
+    """``(scheme, host, port)`` as requests will connect: read with urllib3's ``parse_url``.
+
+    requests hands every URL to urllib3, so this is where the connection really goes
+    (``http://evil\\@api/`` is ``evil``, whatever urllib.parse says). Scheme and host are
+    lowercased (IPv6 hosts keep their brackets) and the default port is made explicit. A
+    trailing dot is kept: ``api.`` and ``api`` may resolve to different hosts. Raises
+    ValueError when urllib3 cannot parse the URL.
+    """
+    parts = parse_url(url)
+    scheme = (parts.scheme or "").lower()
+    return scheme, (parts.host or "").lower(), parts.port or DEFAULT_PORTS.get(scheme)
+
+
+def unsafe_reason(url: str) -> str | None:
+    """Why an absolute URL handed over by a server (a next link, a redirect) must not be
+    sent, or None when it is safe to check its origin.
+
+    urllib.parse and urllib3 (what requests sends with) read some URLs differently, so a
+    URL is refused when it holds a backslash, whitespace or a control character, user
+    info (``user@host``), a percent-encoded host, a scheme other than http(s), or when
+    the two parsers disagree on its scheme, host or port.
+    """
+    if "\\" in url:
+        return "it contains a backslash, which URL parsers read differently"
+    if _CONTROL.search(url):
+        return "it contains whitespace or a control character, which URL parsers strip or refuse differently"
+    try:
+        split = urlsplit(url)
+        split_port = split.port
+        sent = parse_url(url)
+    except ValueError:
+        return "it cannot be parsed as a URL"
+    if split.scheme.lower() not in DEFAULT_PORTS:
+        return "its scheme is not http or https"
+    if "@" in split.netloc or sent.auth is not None:
+        return "it carries user info (user@host)"
+    if "%" in split.netloc or "%" in (sent.host or ""):
+        return "its host is percent-encoded"
+    scheme = split.scheme.lower()
+    read = (scheme, (split.hostname or "").lower(), split_port or DEFAULT_PORTS.get(scheme))
+    scheme, host, port = origin(url)
+    if read != (scheme, host.removeprefix("[").removesuffix("]"), port):
+        return "urllib.parse and urllib3 read its host differently"
+    return None
+
+
+def resolve_link(response_url: str, link: str) -> str:
+    """The absolute URL of a link found in a response (a next-page link, a redirect).
+
+    Resolved per RFC 3986 against the URL of the response that held it (so
+    ``/v1.4/x?page=2`` from ``https://h/v1.4/x`` is ``https://h/v1.4/x?page=2``, and
+    ``x?page=2`` is relative to the response's path), not against the vendor base URL.
+    Raises SecurityError when the link must not be followed (see :func:`unsafe_reason`);
+    the caller adds the vendor's name. Whether the origin is the vendor's is the engine's
+    check, made on the URL requests is about to send.
+    """
+    # Checked before urljoin, which would strip tabs and newlines and hide them.
+    reason = "it contains a backslash, which URL parsers read differently" if "\\" in link else None
+    if reason is None and _CONTROL.search(link):
+        reason = "it contains whitespace or a control character, which URL parsers strip or refuse differently"
+    absolute = link
+    if reason is None:
+        try:
+            absolute = urljoin(response_url, link)
+        except ValueError:  # "http://[::1" and the like
+            reason = "it cannot be parsed as a URL"
+    reason = reason or unsafe_reason(absolute)
+    if reason:
+        shown = link if len(link) <= 200 else link[:200] + "..."
+        raise SecurityError(f"refusing to follow the link {shown!r}: {reason}. The credentials were not sent.")
+    return absolute
+
+
+def page_key(url: str, query: Sequence[tuple[str, str]] = ()) -> str:
+    """``url`` (plus extra query pairs) in a form where two URLs of the same page are equal.
+
+    The fragment is dropped, query pairs are decoded and sorted, scheme and host are
+    lowercased and a default port is dropped: a server cannot make a chain loop by
+    handing out ``?b=2&a=1#x`` for ``?a=1&b=2``.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url + "?" + urlencode(sorted(query))
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and port != DEFAULT_PORTS.get(scheme):
+        host += f":{port}"
+    pairs = sorted([*parse_qsl(parts.query, keep_blank_values=True), *query])
+    return urlunsplit((scheme, host, parts.path or "/", urlencode(pairs), ""))
 
 
 @attrs.frozen

@@ -5,6 +5,14 @@ the following page's request or None at the end. The default ``socialtap_next_re
 plugin below applies a stream's declared paginator, so a vendor whose API pages in one
 of these ways never writes a pagination hook. Following a link is checked by the engine:
 only the base URL's origin, never a URL already fetched in the chain.
+
+A request's ``url`` is either a path under the vendor's base URL (what a plugin builds
+for a first page) or an absolute URL. :class:`NextLink` therefore resolves the link it
+finds against the URL of the response that held it (RFC 3986: ``/v1.4/x?page=2`` and
+``x?page=2`` mean what a browser would make of them) and hands on an absolute URL;
+an unsafe link (backslash, control character, user info...) raises SecurityError
+before anything is sent. A custom ``socialtap_next_request`` returning a relative
+``url`` still means a path under the base URL.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ import attrs
 
 from socialtap.errors import PayloadError
 from socialtap.hookspecs import hookimpl
-from socialtap.http import Request, Response
+from socialtap.http import Request, Response, resolve_link
 
 
 class Paginator(Protocol):
@@ -86,7 +94,10 @@ class PageNumber:
 @attrs.frozen
 class NextLink:
     """A link to the next page in the JSON body: ``next`` (Django REST framework),
-    ``next_page`` (a full URL), or any dotted path. Null, empty or absent ends."""
+    ``next_page`` (a full URL), or any dotted path. Null, empty or absent ends.
+
+    The link may be absolute, root-relative or relative: it is resolved against the
+    response's URL, and the next request carries the absolute URL."""
 
     path: str = "next"
 
@@ -100,7 +111,7 @@ class NextLink:
         if not isinstance(link, str):
             raise PayloadError(f"next-page link at '{self.path}' is not a string: {type(link).__name__}")
         # The link carries its own query string: drop ours so nothing is sent twice.
-        return request.next_page(url=link, query=())
+        return request.next_page(url=resolve_link(response.url, link), query=())
 
 
 END = object()

@@ -18,6 +18,19 @@ Servers that announce their budget (``RateLimit-Remaining``/``-Reset``, the IETF
 ``RateLimit: remaining=…, reset=…``, and the ``X-RateLimit-*`` forms) are listened to: an
 exhausted budget pauses every worker until the reset, a nearly exhausted one spreads the
 remaining requests over the time left, before the server has to answer 429.
+
+No announced wait is unbounded. A server may ask for any pause (``X-RateLimit-Reset:
+900``, an epoch a day ahead, ``Retry-After: 86400``), so:
+
+- one wait longer than the run's retry budget (``max_pause``, from
+  ``Options.max_retry_wait``, 120 s by default) is not slept: the next request ends the
+  run with a QuotaError saying how long the server asked to wait and how to go on;
+- the time a run spends held by announced limits (wall clock, pauses and spreading
+  alike) is capped at ``max_total_pause`` (``Options.max_rate_limit_wait``, 15 minutes
+  by default); past it the run ends with a QuotaError too;
+- every wait sleeps in slices of at most a second through the caller's ``sleep``, so a
+  run that stops (Ctrl-C, a failed chain) wakes its workers at once; so does the wait
+  for a slot of the declared limit.
 """
 
 from __future__ import annotations
@@ -28,19 +41,21 @@ import os
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import attrs
 from pyrate_limiter import Limiter, Rate, SQLiteBucket
 
 from socialtap.declarations import RateLimit
-from socialtap.errors import ConfigError
+from socialtap.errors import ConfigError, QuotaError
 from socialtap.retry import header
 
 ENV_DB = "SOCIALTAP_RATE_LIMIT_DB"
 ENV_URL = "SOCIALTAP_RATE_LIMIT_URL"
-MAX_HEADER_PAUSE = 900.0  # never let one odd header stall a run for more than 15 minutes
+DEFAULT_MAX_PAUSE = 120.0  # one announced wait: the default retry budget (RetryPolicy.max_total_wait)
+DEFAULT_MAX_TOTAL_PAUSE = 900.0  # announced waits of a whole run: never stall for more than 15 minutes
+SLICE = 1.0  # longest single sleep, so a stopping run is noticed within a second
 LOW_BUDGET_FRACTION = 0.1
 
 
@@ -178,7 +193,7 @@ def parse_budget(headers: Mapping[str, str], *, now: float | None = None) -> tup
     if reset is not None and reset > 1_000_000_000:  # an epoch timestamp (GitHub, Twitter style)
         reset = reset - (now if now is not None else time.time())
     if reset is not None:
-        reset = min(max(reset, 0.0), MAX_HEADER_PAUSE)
+        reset = max(reset, 0.0)  # not capped here: the Throttle refuses what is too long
     return limit, remaining, reset
 
 
@@ -199,36 +214,114 @@ def _float(value: str | None) -> float | None:
 class Throttle:
     """The rate limit of one (vendor, credential): a shared bucket plus what servers announced.
 
-    ``acquire()`` blocks until an attempt may be sent and returns how long it waited.
+    ``acquire()`` blocks until an attempt may be sent and returns how long it waited;
+    it raises QuotaError instead of waiting past ``max_pause`` at once or
+    ``max_total_pause`` in all (see the module docstring).
     """
 
-    def __init__(self, vendor: str, rate_limit: RateLimit | None, credentials: Mapping[str, str], backend: Backend | None = None):
+    def __init__(
+        self,
+        vendor: str,
+        rate_limit: RateLimit | None,
+        credentials: Mapping[str, str],
+        backend: Backend | None = None,
+        *,
+        max_pause: float = DEFAULT_MAX_PAUSE,
+        max_total_pause: float = DEFAULT_MAX_TOTAL_PAUSE,
+    ):
         self.vendor = vendor
         self.backend = backend or Backend()
         self.key = credentials_key(vendor, credentials)
         self.rate = padded_rate(rate_limit) if rate_limit is not None else None
         self.limiter = _limiter(self.backend, self.key, self.rate) if self.rate is not None else None
+        self.max_pause = max_pause
+        self.max_total_pause = max_total_pause
         self._lock = threading.Lock()
         self._pause_until = 0.0
+        self._pause_source = ""
         self._spacing = 0.0
         self._spacing_until = 0.0
         self._next_slot = 0.0
+        # Wall-clock time some worker spent held by announced limits: an interval is
+        # counted once however many workers wait in it.
+        self._waiters = 0
+        self._held_since = 0.0
+        self._held = 0.0
 
-    def acquire(self) -> float:
-        """Wait for a slot (announced pauses first, then the bucket); the seconds waited."""
+    def held(self) -> float:
+        """Seconds (wall clock) this run has spent held by limits the server announced."""
+        with self._lock:
+            return self._held_now(time.monotonic())
+
+    def _held_now(self, now: float) -> float:
+        return self._held + (now - self._held_since if self._waiters else 0.0)
+
+    def acquire(self, sleep: Callable[[float], object] = time.sleep) -> float:
+        """Wait for a slot (announced pauses first, then the bucket); the seconds waited.
+
+        ``sleep`` is called with at most a second at a time (and with 0 while waiting
+        for the bucket) and may raise to abandon the wait.
+        """
         started = time.monotonic()
-        while True:
-            with self._lock:
-                now = time.monotonic()
-                ready = max(self._pause_until, self._next_slot if now < self._spacing_until else 0.0)
-                if ready <= now:
-                    if now < self._spacing_until:
-                        self._next_slot = now + self._spacing
-                    break
-            time.sleep(min(ready - now, 1.0))
-        if self.limiter is not None and not self.limiter.try_acquire(self.key):
-            raise ConfigError(f"the rate limit of {self.vendor} admits no request at all; check its RateLimit declaration")
+        waiting = False
+        try:
+            while True:
+                with self._lock:
+                    now = time.monotonic()
+                    pausing = self._pause_until > now
+                    ready = max(self._pause_until, self._next_slot if now < self._spacing_until else 0.0)
+                    if ready <= now:
+                        if now < self._spacing_until:
+                            self._next_slot = now + self._spacing
+                        break
+                    self._refuse_long_wait(ready - now, now, pausing)
+                    if not waiting:
+                        waiting = True
+                        if self._waiters == 0:
+                            self._held_since = now
+                        self._waiters += 1
+                sleep(min(ready - now, SLICE))
+        finally:
+            if waiting:
+                with self._lock:
+                    self._waiters -= 1
+                    if self._waiters == 0:
+                        self._held += time.monotonic() - self._held_since
+        self._take_from_bucket(sleep)
         return time.monotonic() - started
+
+    def _refuse_long_wait(self, wait: float, now: float, pausing: bool) -> None:
+        """QuotaError when a wait passes the one-wait or the whole-run bound (lock held)."""
+        source = self._pause_source if pausing else "the remaining budget it announced"
+        asked = f"{self.vendor} asked to wait {wait:.0f}s before the next request ({source})"
+        resume_at = time.strftime("%H:%M:%S UTC", time.gmtime(time.time() + wait))
+        if wait > self.max_pause:
+            raise QuotaError(
+                f"{asked}, longer than this run may wait at once ({self.max_pause:.0f}s, the retry budget "
+                f"Options.max_retry_wait). Nothing more was sent: run again after {resume_at}, or set "
+                f"max_retry_wait to at least {math.ceil(wait)} to wait inside the run.",
+                vendor=self.vendor,
+            )
+        held = self._held_now(now)
+        if held + wait > self.max_total_pause:
+            raise QuotaError(
+                f"{asked}, but this run has already been held {held:.1f}s by the vendor's announced limits and may "
+                f"be held {self.max_total_pause:.0f}s in all (Options.max_rate_limit_wait). Nothing more was sent: "
+                f"run again after {resume_at} (with --resume and a state file to continue), or raise max_rate_limit_wait.",
+                vendor=self.vendor,
+            )
+
+    def _take_from_bucket(self, sleep: Callable[[float], object]) -> None:
+        if self.limiter is None:
+            return
+        while True:
+            asked = time.monotonic()
+            # In slices, so a stopping run is noticed between them.
+            if self.limiter.try_acquire(self.key, timeout=SLICE):
+                return
+            if time.monotonic() - asked < SLICE / 2:  # refused at once: the limit can never admit one
+                raise ConfigError(f"the rate limit of {self.vendor} admits no request at all; check its RateLimit declaration")
+            sleep(0)
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Slow down as the server's announced budget runs out."""
@@ -238,7 +331,10 @@ class Throttle:
         now = time.monotonic()
         with self._lock:
             if remaining <= 0:
-                self._pause_until = max(self._pause_until, now + (reset if reset is not None else 1.0))
+                until = now + (reset if reset is not None else 1.0)
+                if until > self._pause_until:
+                    self._pause_until = until
+                    self._pause_source = "its rate-limit headers announced 0 requests left until the reset"
                 return
             low = max(1, int(limit * LOW_BUDGET_FRACTION)) if limit else 5
             if reset and remaining <= low:
@@ -250,4 +346,7 @@ class Throttle:
     def pause(self, seconds: float) -> None:
         """Hold every worker of this (vendor, credential) for ``seconds`` (a 429's Retry-After)."""
         with self._lock:
-            self._pause_until = max(self._pause_until, time.monotonic() + min(seconds, MAX_HEADER_PAUSE))
+            until = time.monotonic() + seconds
+            if until > self._pause_until:
+                self._pause_until = until
+                self._pause_source = "Retry-After on HTTP 429"

@@ -34,7 +34,7 @@ import attrs
 import pluggy
 
 from socialtap.declarations import RateLimit, Stream, Vendor
-from socialtap.engine import Engine, EngineOptions, user_agent
+from socialtap.engine import DEFAULT_RESPONSE_TIMEOUT, Engine, EngineOptions, user_agent
 from socialtap.errors import (
     AuthError,
     ChainsFailedError,
@@ -44,14 +44,14 @@ from socialtap.errors import (
     SecurityError,
     SocialtapError,
 )
-from socialtap.http import Request, resolve_url
+from socialtap.http import Request, page_key, resolve_url, unsafe_reason
 from socialtap.outputs import check_output, open_writer, output_lock
 from socialtap.pagination import END
 from socialtap.params import unstructure, validate_params
 from socialtap.plugins import distribution_of, get_plugin_manager, get_registry
 from socialtap.progress import Progress
-from socialtap.ratelimit import Backend, Throttle
-from socialtap.records import TYPE_NAMES, Record
+from socialtap.ratelimit import DEFAULT_MAX_TOTAL_PAUSE, Backend, Throttle
+from socialtap.records import TYPE_NAMES, Record, to_dict
 from socialtap.retry import RetryPolicy
 from socialtap.state import (
     Checkpoint,
@@ -74,6 +74,9 @@ class Options:
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     max_response_bytes: int = 32 * 1024 * 1024
+    # The whole of one response must arrive within this (a body dripped byte by byte
+    # passes every read_timeout); past it the attempt fails and is retried.
+    response_timeout: float = DEFAULT_RESPONSE_TIMEOUT
     # Fan-out: chains fetched at once (pages within a chain stay sequential).
     concurrency: int = attrs.field(default=4, validator=attrs.validators.ge(1))
     # Stop at the first failing chain instead of finishing the others.
@@ -82,6 +85,9 @@ class Options:
     max_attempts: int = attrs.field(default=5, validator=attrs.validators.ge(1))
     max_retry_wait: float = 120.0
     backoff_initial: float = 0.5
+    # Announced limits (RateLimit/X-RateLimit headers, Retry-After): the run may be held by
+    # them this long in all; one wait longer than max_retry_wait is refused (socialtap.ratelimit).
+    max_rate_limit_wait: float = DEFAULT_MAX_TOTAL_PAUSE
     # Rate limit: override the vendor's declared limit (a smaller plan); where buckets live.
     rate_limit: RateLimit | None = None
     rate_limit_db: str | None = None
@@ -186,6 +192,13 @@ def resolve_base_url(vendor: Vendor, override: str | None) -> str:
     base_url = override or os.environ.get(vendor.env_var("base_url")) or vendor.base_url
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(f"base URL {base_url!r} for {vendor.name} must start with http:// or https://")
+    reason = unsafe_reason(base_url)
+    if reason is not None:
+        # Not echoed: a URL with user info may hold a password.
+        raise ConfigError(
+            f"the base URL for {vendor.name} is refused: {reason}. Give a plain http(s)://host[:port]/path; "
+            f"credentials go in {', '.join(vendor.env_var(n) for group in vendor.auth.fields() for n in group)}."
+        )
     return base_url.rstrip("/")
 
 
@@ -227,13 +240,21 @@ def make_engine(prepared: Prepared) -> Engine:
         options.rate_limit or vendor.rate_limit,
         prepared.credentials,
         Backend.resolve(options.rate_limit_db, options.rate_limit_url),
+        max_pause=options.max_retry_wait,
+        max_total_pause=options.max_rate_limit_wait,
     )
     return Engine(
         vendor,
         prepared.base_url,
         auth,
         pm.hook,
-        options=EngineOptions(options.connect_timeout, options.read_timeout, options.max_response_bytes, retry),
+        options=EngineOptions(
+            options.connect_timeout,
+            options.read_timeout,
+            options.max_response_bytes,
+            retry,
+            response_timeout=options.response_timeout,
+        ),
         secrets=secrets,
         env_hint=env_hint,
         user_agent=user_agent(distribution_of(pm, pm.get_plugin(entry.plugin_name))),
@@ -281,20 +302,33 @@ class _Stopped(Exception):
     """Internal: the run is stopping; a worker leaves quietly."""
 
 
+def records_digest(records: list[Record]) -> str:
+    """A digest of a page's records, blind to when they were fetched (``fetched_at``)."""
+    rows = [{k: v for k, v in to_dict(r).items() if k != "fetched_at"} for r in records]
+    return hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def iter_chain_pages(
     prepared: Prepared, engine: Engine, request: Request, *, pages_before: int = 0, stop: threading.Event | None = None
 ) -> Iterator[_Page]:
-    """One chain, page after page: each page's records and the request of the next (None at the end)."""
+    """One chain, page after page: each page's records and the request of the next (None at the end).
+
+    A chain always ends: a page whose URL (fragment dropped, query pairs sorted, see
+    :func:`socialtap.http.page_key`) was already fetched, or whose records repeat an
+    earlier page's (a server handing out ``?junk=1``, ``?junk=2``... with the same
+    items), ends it with a PayloadError. Empty pages are not compared.
+    """
     hook = prepared.plugin_manager.hook
     vendor, stream = prepared.vendor, prepared.stream
     max_pages = prepared.task.options.max_pages
-    fetched: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+    fetched: set[str] = set()
+    digests: set[str] = set()
     current: Request | None = request
     pages = pages_before
     while current is not None:
         if stop is not None and stop.is_set():
             raise _Stopped
-        key = (resolve_url(prepared.base_url, current.url), current.query)
+        key = page_key(resolve_url(prepared.base_url, current.url), current.query)
         if key in fetched:
             raise PayloadError(
                 f"{vendor.title} pointed the next page of {stream.name} back at {current.url}, already fetched; "
@@ -305,7 +339,23 @@ def iter_chain_pages(
         response = engine.fetch(current, idempotent=stream.is_idempotent)
         pages += 1
         records = list(hook.socialtap_normalize(vendor=vendor, stream=stream, request=current, payload=response.payload) or ())
-        following = hook.socialtap_next_request(vendor=vendor, stream=stream, request=current, response=response)
+        if records:
+            digest = records_digest(records)
+            if digest in digests:
+                raise PayloadError(
+                    f"{vendor.title} answered page {pages} of {stream.name} ({current.url}) with the same items as an "
+                    f"earlier page of the chain {current.chain or 'main'}; stopping instead of looping. The records "
+                    f"before it were kept. Report it to the vendor, or set max_pages.",
+                    vendor=vendor.name,
+                )
+            digests.add(digest)
+        try:
+            following = hook.socialtap_next_request(vendor=vendor, stream=stream, request=current, response=response)
+        except SecurityError as exc:
+            if exc.vendor is not None:
+                raise
+            # A paginator refused an unsafe link (socialtap.http.resolve_link): name the vendor.
+            raise SecurityError(f"{vendor.title} ({vendor.name}), stream {stream.name}: {exc}", vendor=vendor.name) from None
         following = None if following is END else following
         warning = None
         if following is not None and max_pages is not None and pages >= max_pages:

@@ -17,9 +17,19 @@ import pluggy
 
 from socialtap.errors import ConfigError
 from socialtap.plugins import get_plugin_manager, get_registry
+from socialtap.testing.hostile import HostileApp, HostileServer, serve_hostile
 from socialtap.testing.server import ServedApp, serve_app
 
-__all__ = ["RunningSandbox", "ServedApp", "serve_app", "serve_sandbox", "sandbox_task_options"]
+__all__ = [
+    "HostileApp",
+    "HostileServer",
+    "RunningSandbox",
+    "ServedApp",
+    "serve_app",
+    "serve_hostile",
+    "serve_sandbox",
+    "sandbox_task_options",
+]
 
 
 @attrs.frozen

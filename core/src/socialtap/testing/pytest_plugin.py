@@ -3,6 +3,9 @@
 - ``socialtap_plugin_manager``: a fresh plugin manager with every installed plugin.
 - ``sandbox_server``: a factory ``sandbox_server(vendor, seed=0, faults=None, **options)``
   serving a vendor's sandbox on 127.0.0.1 for the test's duration.
+- ``hostile_server``: a factory ``hostile_server(behaviour, **options)`` serving a
+  :class:`~socialtap.testing.hostile.HostileApp` and its foreign traps for the test's
+  duration (see :mod:`socialtap.testing.hostile`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import pytest
 
 from socialtap.plugins import make_plugin_manager
 from socialtap.testing import RunningSandbox, serve_sandbox
+from socialtap.testing.hostile import HostileServer, serve_hostile
 
 
 @pytest.fixture
@@ -28,5 +32,16 @@ def sandbox_server() -> Iterator[Any]:
 
         def start(vendor: str, **options: Any) -> RunningSandbox:
             return stack.enter_context(serve_sandbox(vendor, **options))
+
+        yield start
+
+
+@pytest.fixture
+def hostile_server() -> Iterator[Any]:
+    """A factory serving hostile servers (``hostile_server("foreign_next", form="backslash")``)."""
+    with ExitStack() as stack:
+
+        def start(behaviour: str = "none", **options: Any) -> HostileServer:
+            return stack.enter_context(serve_hostile(behaviour, **options))
 
         yield start

@@ -24,7 +24,7 @@ class ServedApp:
         self.server.daemon_threads = True
         self.host = host
         self.port = self.server.socket.getsockname()[1]
-        self.url = f"http://{host}:{self.port}"
+        self.url = f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
         self._thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sandbox:{self.port}", daemon=True
         )
