@@ -51,6 +51,7 @@ from socialtap.progress import Progress
 from socialtap.ratelimit import Backend, Throttle
 from socialtap.records import TYPE_NAMES, Record
 from socialtap.retry import RetryPolicy
+from socialtap.secrets import secret_values
 from socialtap.state import LazyOutput, StateStore, default_state_path, open_output, request_from_json
 
 
@@ -204,11 +205,8 @@ def make_engine(prepared: Prepared) -> Engine:
         raise ConfigError(f"no plugin builds auth for {vendor.name}; is its plugin installed?")
     env_hint = " / ".join(vendor.env_var(name) for group in vendor.auth.fields() for name in group)
     entry = get_registry(prepared.plugin_manager).entries[vendor.name]
-    secrets = list(prepared.credentials.values())
-    # The header value derived from the credentials (e.g. base64 of key:secret) is a secret too.
-    header_value = getattr(auth, "_value", None)
-    if header_value:
-        secrets += [header_value, header_value.split(" ", 1)[-1]]
+    # Credential values plus what is derived from them (the header, Basic's base64 and key:secret).
+    secrets = secret_values(prepared.credentials, auth=auth)
     options = prepared.task.options
     retry = RetryPolicy(max_attempts=options.max_attempts, max_total_wait=options.max_retry_wait, initial=options.backoff_initial)
     throttle = Throttle(
@@ -236,7 +234,7 @@ def open_state(prepared: Prepared) -> StateStore | None:
     path = options.state or os.environ.get("SOCIALTAP_STATE") or (str(default_state_path()) if options.resume else None)
     if path is None:
         return None
-    return StateStore(path, secrets=prepared.credentials.values())
+    return StateStore(path, secrets=secret_values(prepared.credentials, scheme=prepared.vendor.auth))
 
 
 def first_requests(prepared: Prepared) -> list[Request]:
@@ -343,6 +341,11 @@ def _run_prepared(
     runner = _ChainRunner(prepared, engine, report, store, checkpoint)
     try:
         yield from runner.records()
+    except Exception as exc:
+        # The choke point: every error of a run leaves through here, redacted by the engine
+        # that knows the secrets, before any surface (CLI, serve, n8n, Airflow) shows it.
+        engine.redact_error(exc)
+        raise
     finally:
         runner.shutdown()
         report.requests, report.bytes = engine.requests_sent, engine.bytes_received
@@ -422,6 +425,8 @@ class _ChainRunner:
         except _Stopped:
             return
         except BaseException as exc:  # handed to the consumer thread, which decides
+            # Redacted here, so chain.error and ChainsFailedError are built from clean text.
+            self.engine.redact_error(exc)
             if self.options.fail_fast or isinstance(exc, RUN_LEVEL_ERRORS) or not isinstance(exc, SocialtapError):
                 self.fatal.append(exc)
                 self.stop.set()
