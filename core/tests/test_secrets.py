@@ -169,3 +169,17 @@ def test_redacting_an_exception_cuts_a_chained_one_it_cannot_clean():
     except SocialtapError as exc:
         redactor.exception(exc)
         assert str(exc) == "outer ***" and exc.__cause__ is None and exc.__suppress_context__
+
+
+def test_trace_plugins_names_hook_calls_without_credentials_or_payloads(monkeypatch, capsys):
+    monkeypatch.setenv("SOCIALTAP_TRACE_PLUGINS", "1")
+    pm = make_plugin_manager()
+    with serve_sandbox("example", wrap=EchoSecrets.wrapper(status=None)) as sandbox:
+        token = sandbox.credentials["token"]
+        task = Task("example", "profiles", {"profile_id": ["a"]}, sandbox.credentials, Options(base_url=sandbox.base_url))
+        report = run(task, plugin_manager=pm)
+    assert report.total_records >= 1
+    err = capsys.readouterr().err
+    assert "socialtap_auth(vendor=Vendor('example'), credentials=dict(1 items))" in err
+    assert "socialtap_after_response(" in err and "Response(200, " in err
+    assert token not in err and "example-test" not in err
