@@ -6,6 +6,7 @@ import base64
 import json
 
 import pytest
+import requests
 
 import socialtap
 from socialtap import Task
@@ -64,6 +65,11 @@ def test_secret_values_cover_every_auth_scheme(scheme, credentials, expected):
     assert expected <= found
     # and the same set when derived from the auth object the engine sends with
     assert expected <= secret_values(credentials, auth=scheme.build(credentials))
+
+
+def test_secret_values_cover_a_plugins_own_auth_object():
+    auth = requests.auth.HTTPBasicAuth(KEY, SECRET)  # not a socialtap scheme: found by applying it
+    assert {KEY, SECRET, B64, f"Basic {B64}", f"{KEY}:{SECRET}"} <= secret_values({}, auth=auth)
 
 
 def test_secret_values_include_url_and_json_spellings():

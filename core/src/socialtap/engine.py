@@ -19,7 +19,7 @@ import re
 import threading
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import requests
@@ -44,6 +44,7 @@ from socialtap.secrets import Redactor, install_log_redactor, secret_values, uni
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 QUOTA_WORDS = re.compile(r"quota|credit|rate.?limit|too many|exceeded|limit reached|usage limit", re.IGNORECASE)
 MAX_REDIRECTS = 5
+E = TypeVar("E", bound=BaseException)
 
 
 class TransientError(VendorError):
@@ -151,7 +152,7 @@ class Engine:
         """``text`` with every secret of this engine's credentials replaced by ``***``."""
         return self.redactor.text(text)
 
-    def redact_error(self, exc: BaseException) -> BaseException:
+    def redact_error(self, exc: E) -> E:
         """Redact ``exc`` (and its chain) in place; the one choke point errors pass on their way out."""
         return self.redactor.exception(exc)
 
@@ -347,11 +348,11 @@ class Engine:
         tags = {"vendor": self.vendor.name, "status": status}
         mapped = self.vendor.status_errors.get(status)
         if mapped is not None:
-            return self.redact_error(mapped(f"{where}: {detail}", **tags))  # type: ignore[return-value]
+            return self.redact_error(mapped(f"{where}: {detail}", **tags))
         if status in (400, 422):
             problems = _problems(response.payload, self.redactor) or [detail]
             error = ConfigError(f"{where}: the vendor rejected the request; fix the params", problems=problems, **tags)
-            return self.redact_error(error)  # type: ignore[return-value]
+            return self.redact_error(error)
         # Many APIs answer 403 for an exhausted plan as well as for a forbidden key; only
         # the message tells them apart.
         if status == 403 and QUOTA_WORDS.search(detail):
@@ -377,7 +378,7 @@ class Engine:
             429: (QuotaError, f"rate limit or quota exceeded ({detail}). Wait and retry later, or lower the request rate."),
         }
         error, advice = known.get(status_key, (VendorError, f"{detail}. This is the vendor's side; retry later."))
-        return self.redact_error(error(f"{where}: {advice}", **tags))  # type: ignore[return-value]
+        return self.redact_error(error(f"{where}: {advice}", **tags))
 
 
 @attrs.frozen

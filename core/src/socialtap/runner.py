@@ -197,6 +197,15 @@ def prepare(task: Task, *, plugin_manager: pluggy.PluginManager | None = None) -
     return Prepared(task, vendor, stream, params, credentials, base_url, task_id(vendor.name, stream.name, params, base_url), pm)
 
 
+def run_secrets(prepared: Prepared, auth: Any = None) -> frozenset[str]:
+    """Every string that would reveal the task's credentials: their values plus what the
+    vendor's auth derives from them (the header, Basic's base64 and key:secret); see
+    :func:`socialtap.secrets.secret_values`. The engine and the state file use the same set."""
+    if auth is None:
+        auth = prepared.plugin_manager.hook.socialtap_auth(vendor=prepared.vendor, credentials=dict(prepared.credentials))
+    return secret_values(prepared.credentials, scheme=prepared.vendor.auth, auth=auth)
+
+
 def make_engine(prepared: Prepared) -> Engine:
     pm = prepared.plugin_manager
     vendor = prepared.vendor
@@ -205,8 +214,7 @@ def make_engine(prepared: Prepared) -> Engine:
         raise ConfigError(f"no plugin builds auth for {vendor.name}; is its plugin installed?")
     env_hint = " / ".join(vendor.env_var(name) for group in vendor.auth.fields() for name in group)
     entry = get_registry(prepared.plugin_manager).entries[vendor.name]
-    # Credential values plus what is derived from them (the header, Basic's base64 and key:secret).
-    secrets = secret_values(prepared.credentials, auth=auth)
+    secrets = run_secrets(prepared, auth)
     options = prepared.task.options
     retry = RetryPolicy(max_attempts=options.max_attempts, max_total_wait=options.max_retry_wait, initial=options.backoff_initial)
     throttle = Throttle(
@@ -234,7 +242,7 @@ def open_state(prepared: Prepared) -> StateStore | None:
     path = options.state or os.environ.get("SOCIALTAP_STATE") or (str(default_state_path()) if options.resume else None)
     if path is None:
         return None
-    return StateStore(path, secrets=secret_values(prepared.credentials, scheme=prepared.vendor.auth))
+    return StateStore(path, secrets=run_secrets(prepared))
 
 
 def first_requests(prepared: Prepared) -> list[Request]:

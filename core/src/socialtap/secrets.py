@@ -36,7 +36,7 @@ import re
 import threading
 import weakref
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, quote_plus
 
 import requests
@@ -45,6 +45,7 @@ MASK = "***"
 MIN_SUBSTRING = 4
 """Secrets at least this long are replaced wherever they occur; shorter ones only as whole tokens."""
 
+E = TypeVar("E", bound=BaseException)
 _PROBE_URL = "https://socialtap.invalid/"
 
 
@@ -116,16 +117,17 @@ def secret_values(
     """Every string that would reveal a credential: see the module doc.
 
     ``credentials`` is the resolved credential mapping (or just its values); ``scheme``
-    the vendor's declared auth scheme (``Vendor.auth``), used to build the header when no
-    ``auth`` object is given; ``auth`` the auth object the engine sends with.
+    the vendor's declared auth scheme (``Vendor.auth``), whose header is built from the
+    credentials; ``auth`` the auth object the engine sends with (a plugin's own, maybe).
     """
     values = list(credentials.values()) if isinstance(credentials, Mapping) else list(credentials)
     values = [str(v) for v in values if v]
-    if auth is None and scheme is not None and isinstance(credentials, Mapping):
+    if scheme is not None and isinstance(credentials, Mapping):
+        # The declared scheme's header as well as the auth object's: a plugin may build its own.
         try:
-            auth = scheme.build(credentials)
+            values += auth_header_values(scheme.build(credentials))
         except Exception:  # incomplete credentials: prepare() reports that, not this function
-            auth = None
+            pass
     values += auth_header_values(auth)
     found: set[str] = set()
     for value in values:
@@ -170,7 +172,7 @@ class Redactor:
             return [self.payload(v) for v in value]
         return value
 
-    def exception(self, exc: BaseException) -> BaseException:
+    def exception(self, exc: E) -> E:
         """Redact ``exc`` in place, with every exception chained to it; returns ``exc``.
 
         A :class:`~socialtap.errors.SocialtapError` has its message (and a ConfigError its
