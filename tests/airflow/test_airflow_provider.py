@@ -6,7 +6,9 @@ Run by ``make test-airflow`` with the Airflow venv's python (see conftest.py). A
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -18,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from socialtap.records import from_item
-from socialtap.testing import serve_sandbox
+from socialtap.testing import EchoSecrets, serve_sandbox
+from socialtap.testing.echo import echo_values
 
 pytestmark = [
     pytest.mark.airflow,
@@ -194,3 +197,25 @@ def test_object_storage_destinations(dagbag):
     posts = memory.cat("/socialtap/csv/post.csv").decode().splitlines()
     assert posts[0].startswith("vendor,") and len(posts) == 1 + 12
     assert not [p for p in memory.find("/socialtap") if p.endswith(".part")]
+
+
+def test_no_secret_in_task_errors_or_logs(dagbag, airflow_home, monkeypatch, caplog, capfd):
+    """Sandboxes that quote the token back (401, 422, 404): the failed tasks' exceptions, as
+    logged with their tracebacks, and every task log hold neither the token nor its header."""
+    caplog.set_level(logging.DEBUG)
+    with contextlib.ExitStack() as stack:
+        for status in (401, 422, 404):
+            echo = stack.enter_context(serve_sandbox("example", wrap=EchoSecrets.wrapper(status=status)))
+            monkeypatch.setenv(f"AIRFLOW_CONN_SOCIALTAP_ECHO_{status}", connection(echo.base_url, echo.credentials["token"]))
+        token = echo.credentials["token"]
+        run = dagbag.get_dag("socialtap_secret_echo").test()
+    assert run.state == "failed"
+    tis = tis_by_task(run)
+    assert all(ti.state == "failed" for (ti,) in tis.values()), tis
+    captured = capfd.readouterr()
+    logs = [p.read_text(errors="replace") for p in (airflow_home / "logs").rglob("*") if p.is_file()]
+    text = "\n".join([caplog.text, captured.out, captured.err, *logs])
+    # The scan proves something only if the task errors were written where it looked.
+    assert "AuthError" in text and "ConfigError" in text and "NotFoundError" in text, text[-3000:]
+    for secret in {token, *echo_values(f"Bearer {token}")}:
+        assert secret not in text

@@ -32,7 +32,7 @@ import re
 import threading
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import requests
@@ -53,12 +53,14 @@ from socialtap.errors import (
 from socialtap.http import Request, Response, origin, resolve_link, resolve_url, unsafe_reason
 from socialtap.ratelimit import Throttle
 from socialtap.retry import RetryableFailure, RetryPolicy, header, parse_retry_after, retrying
+from socialtap.secrets import Redactor, install_log_redactor, secret_values, uninstall_log_redactor
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 QUOTA_WORDS = re.compile(r"quota|credit|rate.?limit|too many|exceeded|limit reached|usage limit", re.IGNORECASE)
 MAX_REDIRECTS = 5
 # 5 minutes: 32 MiB (the default size cap) at ~110 KB/s; a vendor page is far smaller.
 DEFAULT_RESPONSE_TIMEOUT = 300.0
+E = TypeVar("E", bound=BaseException)
 
 
 class TransientError(VendorError):
@@ -78,12 +80,7 @@ class EngineOptions:
     response_timeout: float = DEFAULT_RESPONSE_TIMEOUT
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret value (at least 4 characters long) replaced by ``***``."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
+MAX_DETAIL = 300  # characters of a vendor's error body quoted in a message, cut after redaction
 
 
 def user_agent(vendor_distribution: str | None = None) -> str:
@@ -131,7 +128,11 @@ class Engine:
         self.auth = auth
         self.hook = hook
         self.options = options or EngineOptions()
-        self.secrets = [s for s in secrets if s]
+        # The engine knows the auth it signs with, so it derives the full secret set itself
+        # (header value, its parts, Basic's decoded key:secret) from whatever it was given.
+        self.secrets = sorted(secret_values([s for s in secrets if s], auth=auth))
+        self.redactor = Redactor(self.secrets)
+        install_log_redactor(self.redactor)
         self.env_hint = env_hint
         self.user_agent = user_agent or globals()["user_agent"]()
         self._local = threading.local()
@@ -165,6 +166,17 @@ class Engine:
             for session in self._sessions:
                 session.close()
             self._sessions.clear()
+        uninstall_log_redactor(self.redactor)
+
+    # -- secrets ----------------------------------------------------------------------
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret of this engine's credentials replaced by ``***``."""
+        return self.redactor.text(text)
+
+    def redact_error(self, exc: E) -> E:
+        """Redact ``exc`` (and its chain) in place; the one choke point errors pass on their way out."""
+        return self.redactor.exception(exc)
 
     # -- sending ----------------------------------------------------------------------
 
@@ -209,6 +221,13 @@ class Engine:
         ``idempotent`` is the stream's word (``Stream.is_idempotent``); None means "by
         method". A request with an ``Idempotency-Key`` header may always be retried.
         """
+        try:
+            return self._fetch(request, idempotent)
+        except Exception as exc:
+            self.redact_error(exc)
+            raise
+
+    def _fetch(self, request: Request, idempotent: bool | None) -> Response:
         policy = self.options.retry
         may_retry = policy.allows(request.method, request.headers, idempotent)
         attempts = 0
@@ -262,8 +281,12 @@ class Engine:
 
     def send(self, request: Request, attempt: int = 1) -> Response:
         """Send once and return the response, or raise the typed error its status means."""
-        response = self.send_raw(request, attempt)
-        self.raise_for_status(request, response)
+        try:
+            response = self.send_raw(request, attempt)
+            self.raise_for_status(request, response)
+        except Exception as exc:
+            self.redact_error(exc)
+            raise
         return response
 
     def send_raw(self, request: Request, attempt: int = 1) -> Response:
@@ -300,7 +323,8 @@ class Engine:
             try:
                 payload = json.loads(body)
             except ValueError:
-                payload = _NotJson(body[:300].decode("utf-8", "replace"))
+                # Redact the whole text before cutting it: a cut first could keep a secret's start.
+                payload = _NotJson(self.redact(body.decode("utf-8", "replace"))[:MAX_DETAIL])
         response = Response(
             status=raw.status_code,
             url=raw.url,
@@ -320,7 +344,7 @@ class Engine:
                 requests.Request(request.method, url, params=params, json=request.json, headers=dict(request.headers))
             )
         except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema) as exc:
-            raise ConfigError(f"invalid URL for {self.vendor.name}: {redact(str(exc), self.secrets)}") from None
+            raise ConfigError(f"invalid URL for {self.vendor.name}: {self.redact(str(exc))}") from None
         # The URL requests will send, read by the parser urllib3 connects with.
         self.check_origin(prepared.url or "", absolute=False)
         prepared.prepare_auth(self.auth)  # only now: a refused URL never sees the credentials
@@ -333,11 +357,11 @@ class Engine:
                 **settings,
             )
         except requests.exceptions.InvalidURL as exc:
-            raise ConfigError(f"invalid URL for {self.vendor.name}: {redact(str(exc), self.secrets)}") from None
+            raise ConfigError(f"invalid URL for {self.vendor.name}: {self.redact(str(exc))}") from None
         except requests.RequestException as exc:
             raise TransientError(
                 f"could not reach {self.vendor.title} at {self.base_origin[1]}: {type(exc).__name__}: "
-                f"{redact(str(exc), self.secrets)}. Check the network and the base URL, then retry.",
+                f"{self.redact(str(exc))}. Check the network and the base URL, then retry.",
                 vendor=self.vendor.name,
             ) from None
 
@@ -386,7 +410,7 @@ class Engine:
             if isinstance(response.payload, _NotJson):
                 raise PayloadError(
                     f"{self.vendor.title} answered {request.method} {request.url} with a body that is not JSON: "
-                    f"{redact(response.payload.text, self.secrets)!r}",
+                    f"{self.redact(response.payload.text)!r}",
                     vendor=self.vendor.name,
                     status=status,
                 )
@@ -395,15 +419,16 @@ class Engine:
 
     def error_for(self, request: Request, response: Response) -> SocialtapError:
         status = response.status
-        detail = redact(_describe(response.payload), self.secrets)
+        detail = _describe(response.payload, self.redactor)
         where = f"{self.vendor.title} answered HTTP {status} to {request.method} {request.url}"
         tags = {"vendor": self.vendor.name, "status": status}
         mapped = self.vendor.status_errors.get(status)
         if mapped is not None:
-            return mapped(f"{where}: {detail}", **tags)
+            return self.redact_error(mapped(f"{where}: {detail}", **tags))
         if status in (400, 422):
-            problems = _problems(response.payload) or [detail]
-            return ConfigError(f"{where}: the vendor rejected the request; fix the params", problems=problems, **tags)
+            problems = _problems(response.payload, self.redactor) or [detail]
+            error = ConfigError(f"{where}: the vendor rejected the request; fix the params", problems=problems, **tags)
+            return self.redact_error(error)
         # Many APIs answer 403 for an exhausted plan as well as for a forbidden key; only
         # the message tells them apart.
         if status == 403 and QUOTA_WORDS.search(detail):
@@ -429,7 +454,7 @@ class Engine:
             429: (QuotaError, f"rate limit or quota exceeded ({detail}). Wait and retry later, or lower the request rate."),
         }
         error, advice = known.get(status_key, (VendorError, f"{detail}. This is the vendor's side; retry later."))
-        return error(f"{where}: {advice}", **tags)
+        return self.redact_error(error(f"{where}: {advice}", **tags))
 
 
 @attrs.frozen
@@ -437,21 +462,30 @@ class _NotJson:
     text: str
 
 
-def _describe(payload: Any) -> str:
+def _cut(text: str, limit: int = MAX_DETAIL) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _describe(payload: Any, redactor: Redactor) -> str:
+    """A vendor body for a message: redacted whole (the parsed values, so JSON escapes do
+    not hide a secret, then the text), and only then cut to length."""
     if payload is None:
         return "empty body"
     if isinstance(payload, _NotJson):
-        return payload.text.strip()[:200] or "empty body"
-    text = json.dumps(payload)
-    return text if len(text) <= 300 else text[:300] + "..."
+        return _cut(redactor.text(payload.text).strip(), 200) or "empty body"
+    text = redactor.text(json.dumps(redactor.payload(payload), ensure_ascii=False))
+    return _cut(text)
 
 
-def _problems(payload: Any) -> list[str]:
+def _problems(payload: Any, redactor: Redactor) -> list[str]:
+    """The problems a 400/422 body lists, each redacted whole, then cut to length."""
     if isinstance(payload, dict):
+        payload = redactor.payload(payload)
         for key in ("errors", "detail", "message", "error"):
             value = payload.get(key)
             if isinstance(value, list):
-                return [str(v) for v in value]
+                return [_cut(redactor.text(str(v))) for v in value]
             if isinstance(value, (str, dict)):
-                return [value if isinstance(value, str) else json.dumps(value)]
+                text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                return [_cut(redactor.text(text))]
     return []

@@ -160,8 +160,10 @@ def resolve_link(response_url: str, link: str) -> str:
             reason = "it cannot be parsed as a URL"
     reason = reason or unsafe_reason(absolute)
     if reason:
-        shown = link if len(link) <= 200 else link[:200] + "..."
-        raise SecurityError(f"refusing to follow the link {shown!r}: {reason}. The credentials were not sent.")
+        # Never cut a link to fit: the engine redacts secrets from whole messages, and a cut
+        # could leave the start of an echoed credential that no longer matches.
+        shown = repr(link) if len(link) <= 300 else f"of {len(link)} characters"
+        raise SecurityError(f"refusing to follow the link {shown}: {reason}. The credentials were not sent.")
     return absolute
 
 

@@ -4,6 +4,14 @@ Entry points in the ``socialtap`` group are loaded one by one, so a plugin that 
 import is named in a warning and the others still work. ``SOCIALTAP_LOAD_PLUGINS=a,b``
 loads only the named entry points (an empty value loads none); ``SOCIALTAP_TRACE_PLUGINS=1``
 traces every hook call to stderr.
+
+The trace shows what was called, never the values passed: each line names the hook, the
+plugins that implement it and a *summary* of each argument and of the result (its type,
+a vendor's or stream's name, a request's method, chain and page, a response's status
+and size, the length of a mapping or list). pluggy's own ``enable_tracing`` prints every
+argument's ``repr``, which would write ``credentials=`` of ``socialtap_auth``, request
+URLs and whole response payloads (a vendor may echo the token in them) to stderr; so it
+is not used. A hook that raises is traced with the exception's type only.
 """
 
 from __future__ import annotations
@@ -143,9 +151,54 @@ def make_plugin_manager(*, load_entry_points_: bool = True, extra: tuple[Any, ..
         pm.register(plugin)
     pm.check_pending()
     if os.environ.get("SOCIALTAP_TRACE_PLUGINS", "").lower() not in ("", "0", "false", "no"):
-        pm.trace.root.setwriter(sys.stderr.write)
-        pm.enable_tracing()
+        enable_safe_tracing(pm)
     return pm
+
+
+def summarize(value: Any) -> str:
+    """A one-word account of a hook argument or result that never holds its content."""
+    from socialtap.declarations import Stream
+    from socialtap.http import Request, Response
+
+    if value is None or isinstance(value, (bool, int, float)):
+        return repr(value)
+    if isinstance(value, Vendor):
+        return f"Vendor({value.name!r})"
+    if isinstance(value, Stream):
+        return f"Stream({value.name!r})"
+    if isinstance(value, Request):
+        return f"Request({value.method}, chain={value.chain!r}, page={value.page})"
+    if isinstance(value, Response):
+        return f"Response({value.status}, {value.size} bytes)"
+    if isinstance(value, str):
+        return f"str({len(value)} chars)"
+    if isinstance(value, (dict, list, tuple, set, frozenset)):
+        return f"{type(value).__name__}({len(value)} items)"
+    return f"<{type(value).__name__}>"
+
+
+def enable_safe_tracing(pm: pluggy.PluginManager, write: Any = None) -> Any:
+    """Trace every hook call of ``pm`` to ``write`` (default stderr) as summaries only
+    (see the module doc); returns pluggy's undo function."""
+    local = threading.local()
+
+    def out(line: str) -> None:
+        (write or sys.stderr.write)("  " * getattr(local, "depth", 0) + line + "\n")
+
+    def before(hook_name: str, hook_impls: list[Any], kwargs: dict[str, Any]) -> None:
+        plugins = ", ".join(impl.plugin_name for impl in hook_impls)
+        args = ", ".join(f"{name}={summarize(value)}" for name, value in kwargs.items())
+        out(f"{hook_name}({args}) [{plugins}]")
+        local.depth = getattr(local, "depth", 0) + 1
+
+    def after(outcome: Any, hook_name: str, hook_impls: list[Any], kwargs: dict[str, Any]) -> None:
+        local.depth = max(getattr(local, "depth", 1) - 1, 0)
+        if outcome.exception is not None:
+            out(f"{hook_name} raised {type(outcome.exception).__name__}")
+        else:
+            out(f"{hook_name} -> {summarize(outcome.get_result())}")
+
+    return pm.add_hookcall_monitoring(before, after)
 
 
 _lock = threading.Lock()

@@ -53,6 +53,7 @@ from socialtap.progress import Progress
 from socialtap.ratelimit import DEFAULT_MAX_TOTAL_PAUSE, Backend, Throttle
 from socialtap.records import TYPE_NAMES, Record, to_dict
 from socialtap.retry import RetryPolicy
+from socialtap.secrets import secret_values
 from socialtap.state import (
     Checkpoint,
     LazyOutput,
@@ -220,6 +221,15 @@ def prepare(task: Task, *, plugin_manager: pluggy.PluginManager | None = None) -
     return Prepared(task, vendor, stream, params, credentials, base_url, task_id(vendor.name, stream.name, params, base_url), pm)
 
 
+def run_secrets(prepared: Prepared, auth: Any = None) -> frozenset[str]:
+    """Every string that would reveal the task's credentials: their values plus what the
+    vendor's auth derives from them (the header, Basic's base64 and key:secret); see
+    :func:`socialtap.secrets.secret_values`. The engine and the state file use the same set."""
+    if auth is None:
+        auth = prepared.plugin_manager.hook.socialtap_auth(vendor=prepared.vendor, credentials=dict(prepared.credentials))
+    return secret_values(prepared.credentials, scheme=prepared.vendor.auth, auth=auth)
+
+
 def make_engine(prepared: Prepared) -> Engine:
     pm = prepared.plugin_manager
     vendor = prepared.vendor
@@ -228,11 +238,7 @@ def make_engine(prepared: Prepared) -> Engine:
         raise ConfigError(f"no plugin builds auth for {vendor.name}; is its plugin installed?")
     env_hint = " / ".join(vendor.env_var(name) for group in vendor.auth.fields() for name in group)
     entry = get_registry(prepared.plugin_manager).entries[vendor.name]
-    secrets = list(prepared.credentials.values())
-    # The header value derived from the credentials (e.g. base64 of key:secret) is a secret too.
-    header_value = getattr(auth, "_value", None)
-    if header_value:
-        secrets += [header_value, header_value.split(" ", 1)[-1]]
+    secrets = run_secrets(prepared, auth)
     options = prepared.task.options
     retry = RetryPolicy(max_attempts=options.max_attempts, max_total_wait=options.max_retry_wait, initial=options.backoff_initial)
     throttle = Throttle(
@@ -268,7 +274,7 @@ def open_state(prepared: Prepared) -> StateStore | None:
     path = options.state or os.environ.get("SOCIALTAP_STATE") or (str(default_state_path()) if options.resume else None)
     if path is None:
         return None
-    return StateStore(path, secrets=prepared.credentials.values())
+    return StateStore(path, secrets=run_secrets(prepared))
 
 
 def first_requests(prepared: Prepared) -> list[Request]:
@@ -412,6 +418,11 @@ def _run_prepared(
     runner = _ChainRunner(prepared, engine, report, store, checkpoint, output, saved or {})
     try:
         yield from runner.records()
+    except Exception as exc:
+        # The choke point: every error of a run leaves through here, redacted by the engine
+        # that knows the secrets, before any surface (CLI, serve, n8n, Airflow) shows it.
+        engine.redact_error(exc)
+        raise
     finally:
         runner.shutdown()
         report.requests, report.bytes = engine.requests_sent, engine.bytes_received
@@ -499,6 +510,8 @@ class _ChainRunner:
         except _Stopped:
             return
         except BaseException as exc:  # handed to the consumer thread, which decides
+            # Redacted here, so chain.error and ChainsFailedError are built from clean text.
+            self.engine.redact_error(exc)
             if self.options.fail_fast or isinstance(exc, RUN_LEVEL_ERRORS) or not isinstance(exc, SocialtapError):
                 self.fatal.append(exc)
                 self.stop.set()

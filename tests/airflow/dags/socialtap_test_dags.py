@@ -76,6 +76,18 @@ with DAG("socialtap_retry", schedule=None, start_date=datetime(2026, 1, 1), catc
 
     collect_retry(posts.output, posts_sqlite.output)
 
+# Secrets: sandboxes that echo the credentials in their error bodies (see test_no_secret_in_task_errors_or_logs).
+with DAG("socialtap_secret_echo", schedule=None, start_date=datetime(2026, 1, 1), catchup=False):
+    for status in (401, 422, 404):
+        SocialtapOperator(
+            task_id=f"echo_{status}",
+            stream="profiles",
+            stream_params={"profile_id": ["alice"]},
+            socialtap_conn_id=f"socialtap_echo_{status}",
+            destination=OUT + f"/echo/profiles-{status}.jsonl",
+            retries=0,
+        )
+
 # Object storage: fsspec's in-memory filesystem stands in for s3/gcs (same process as the test).
 import fsspec  # noqa: E402
 from airflow.sdk import ObjectStoragePath  # noqa: E402

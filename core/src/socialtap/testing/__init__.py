@@ -17,10 +17,12 @@ import pluggy
 
 from socialtap.errors import ConfigError
 from socialtap.plugins import get_plugin_manager, get_registry
+from socialtap.testing.echo import EchoSecrets
 from socialtap.testing.hostile import HostileApp, HostileServer, serve_hostile
 from socialtap.testing.server import ServedApp, serve_app
 
 __all__ = [
+    "EchoSecrets",
     "HostileApp",
     "HostileServer",
     "RunningSandbox",
