@@ -10,6 +10,7 @@ cannot say.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,24 @@ class RateLimit:
 
 
 @attrs.frozen
+class Window:
+    """The params of a stream that form its date window, for incremental runs.
+
+    ``start`` and ``end`` name the params (inclusive days, ``YYYY-MM-DD``). ``earliest``
+    is the oldest start the vendor serves; ``lookback_days`` the overlap an incremental
+    run refetches before its bookmark, because analytics vendors revise the last few
+    days; ``default_days`` the length of a first window when the user gives no start.
+    A stream whose window is in other units (Shareablee's realtime offsets) declares none.
+    """
+
+    start: str = "start_date"
+    end: str = "end_date"
+    earliest: dt.date | None = None
+    lookback_days: int = attrs.field(default=0, validator=attrs.validators.ge(0))
+    default_days: int = attrs.field(default=30, validator=attrs.validators.ge(1))
+
+
+@attrs.frozen
 class Stream:
     """One kind of data a vendor serves, usually one documented endpoint.
 
@@ -66,6 +85,7 @@ class Stream:
     - ``normalize(payload, request)``: yields records; ``request.params`` holds the
       chain's params.
     - ``records``: the record types this stream may yield.
+    - ``window``: the params forming its date window (:class:`Window`), if it has one.
     """
 
     name: str
@@ -82,6 +102,7 @@ class Stream:
     batch: str | None = None
     payload_model: type | None = None
     idempotent: bool | None = None
+    window: Window | None = None
 
     @property
     def is_idempotent(self) -> bool:

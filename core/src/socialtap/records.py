@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 import attrs
 from cattrs.preconf.json import make_converter
 
+from socialtap import clock
 from socialtap.errors import PayloadError
 from socialtap.metrics import canonical_metric
 
@@ -275,5 +276,5 @@ def natural_key(record: Record) -> tuple[str, ...]:
 
 
 def utcnow() -> dt.datetime:
-    """Timezone-aware now, for ``fetched_at``."""
-    return dt.datetime.now(dt.UTC)
+    """Timezone-aware now, for ``fetched_at`` (:func:`socialtap.clock.now`, so tests can set it)."""
+    return clock.now()

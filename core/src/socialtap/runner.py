@@ -20,6 +20,7 @@ caller has taken them, so ``Options.resume`` continues after the last page writt
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import os
@@ -98,6 +99,12 @@ class Options:
     resume: bool = False
     # A progress bar on stderr (shown only on a terminal, after a second).
     progress: bool = False
+    # Incremental date windows (streams that declare a ``Window``): start where the last
+    # successful run of the same task ended, minus ``lookback_days`` (None: the stream's
+    # declared overlap); ``start`` is the first run's start (None: the stream's default window).
+    incremental: bool = False
+    lookback_days: int | None = None
+    start: dt.date | None = None
 
 
 @attrs.frozen
@@ -141,6 +148,8 @@ class RunReport:
     warnings: list[str] = attrs.field(factory=list)
     chains: list[ChainReport] = attrs.field(factory=list)
     error: str | None = None
+    # The date window fetched, {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}, for a stream with one.
+    window: dict[str, str] | None = None
 
     @property
     def total_records(self) -> int:
