@@ -16,7 +16,7 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class ServedApp:
-    """A running server: ``url`` is ``http://127.0.0.1:<port>``."""
+    """A running server: ``url`` is ``http://127.0.0.1:<port>`` (``http://[::1]:<port>`` on IPv6)."""
 
     def __init__(self, app: Callable[..., Any], host: str = "127.0.0.1", port: int = 0):
         self.app = app
@@ -24,7 +24,7 @@ class ServedApp:
         self.server.daemon_threads = True
         self.host = host
         self.port = self.server.socket.getsockname()[1]
-        self.url = f"http://{host}:{self.port}"
+        self.url = f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"  # IPv6 in brackets
         self._thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sandbox:{self.port}", daemon=True
         )
