@@ -24,7 +24,7 @@ from socialtap.runner import Options, RunReport, Task, run_to_output
 
 def parse_param_pairs(pairs: Iterable[str]) -> dict[str, Any]:
     """``-p key=value`` pairs: values parse as JSON when they can, else as strings;
-    a repeated key makes a list."""
+    a repeated key makes a list. A value with surrounding whitespace stays a string."""
     params: dict[str, Any] = {}
     repeated: set[str] = set()
     for pair in pairs:
@@ -32,7 +32,9 @@ def parse_param_pairs(pairs: Iterable[str]) -> dict[str, Any]:
         if not sep or not key:
             raise ConfigError(f"-p expects key=value, got {pair!r}")
         try:
-            value = json.loads(text)
+            # JSON ignores surrounding whitespace: "123\n" would silently become 123. Keep
+            # such text a string, so params validation names the stray character.
+            value = json.loads(text) if text == text.strip() else text
         except ValueError:
             value = text
         if key in params:

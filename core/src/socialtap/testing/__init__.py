@@ -17,9 +17,9 @@ import pluggy
 
 from socialtap.errors import ConfigError
 from socialtap.plugins import get_plugin_manager, get_registry
-from socialtap.testing.server import ServedApp, serve_app
+from socialtap.testing.server import CountingApp, ServedApp, serve_app
 
-__all__ = ["RunningSandbox", "ServedApp", "serve_app", "serve_sandbox", "sandbox_task_options"]
+__all__ = ["CountingApp", "RunningSandbox", "ServedApp", "serve_app", "serve_sandbox", "sandbox_task_options"]
 
 
 @attrs.frozen

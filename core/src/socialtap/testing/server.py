@@ -53,3 +53,20 @@ def serve_app(app: Callable[..., Any], *, host: str = "127.0.0.1", port: int = 0
         yield served
     finally:
         served.stop()
+
+
+class CountingApp:
+    """WSGI middleware that counts the requests reaching ``app``: proof that none were sent.
+
+    ``serve_sandbox(vendor, wrap=CountingApp)`` then ``running.served.app.requests``.
+    """
+
+    def __init__(self, app: Callable[..., Any]):
+        self.app = app
+        self.requests = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict, start_response: Callable[..., Any]) -> Any:
+        with self._lock:
+            self.requests += 1
+        return self.app(environ, start_response)
