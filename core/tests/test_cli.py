@@ -113,15 +113,21 @@ def test_streams_lists_params_with_type_default_and_doc(run_socialtap):
 def test_sandbox_command_serves_until_stopped(stop_signal):
     """SIGTERM stops it as cleanly as Ctrl-C (summary printed, exit 0): a script's background
     job ignores SIGINT, so supervisors and this suite stop it with SIGTERM."""
+    # A child of a script's background job starts with SIGINT ignored; for the Ctrl-C case,
+    # give it Python's usual handler back (in the child, not with a fork-time preexec_fn).
+    restore = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); " if stop_signal == signal.SIGINT else ""
     process = subprocess.Popen(
-        [sys.executable, "-m", "socialtap.cli", "sandbox", "example", "--port", "0", "--faults", "error_rate=0"],
+        [
+            sys.executable,
+            "-c",
+            f"{restore}from socialtap.cli import main; main()",
+            *("sandbox", "example", "--port", "0", "--faults", "error_rate=0"),
+        ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # our own process group: the test runner's terminal signals never reach it
-        # A child of a background job inherits SIGINT ignored; restore it so the SIGINT case is meaningful.
-        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)) if stop_signal == signal.SIGINT else None,
     )
     try:
         line = process.stderr.readline()

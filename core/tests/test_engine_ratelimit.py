@@ -91,14 +91,27 @@ def run_two_processes(app: ItemsApp, url: str, backend: dict[str, str]) -> list[
     script = SHARED_RUN.format(here=str(HERE), name=unique("shared"), url=url + "/api", backend=backend)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALTAP_")}
     procs = [
-        subprocess.Popen([sys.executable, "-c", script, tag], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        subprocess.Popen(
+            [sys.executable, "-c", script, tag],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         for tag in ("a", "b")
     ]
     outputs = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        outputs.append(out.strip())
+    try:
+        for proc in procs:
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+            outputs.append(out.strip())
+    finally:
+        for proc in procs:  # never leave a process behind when one failed or hung
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate(timeout=10)
     return outputs
 
 
@@ -130,8 +143,10 @@ def redis_url(tmp_path):
         port = probe.getsockname()[1]
     proc = subprocess.Popen(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     url = f"redis://127.0.0.1:{port}/0"
     try:
@@ -149,7 +164,11 @@ def redis_url(tmp_path):
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 @pytest.mark.slow
