@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from click.testing import CliRunner
 from werkzeug.test import Client
 
 from socialtap.records import Account
-from socialtap.serve import INTERNAL_ERROR, MAX_BODY, ServeApp, bind_problem, is_loopback, serve_command
+from socialtap.serve import INTERNAL_ERROR, MAX_BODY, ServeApp, bind_problem, is_loopback
 from socialtap.testing import serve_app, serve_sandbox
 
 SOCIALTAP = str(Path(sys.executable).with_name("socialtap"))
@@ -223,13 +222,25 @@ def test_cli_serves_on_ipv6_loopback(host):
 
 @pytest.mark.parametrize("port", ["-1", "65536", "http"])
 def test_cli_refuses_a_bad_port(port):
-    done = CliRunner().invoke(serve_command, ["--port", port])
-    assert done.exit_code == 2 and "--port" in done.stderr and "Traceback" not in done.stderr
+    # A real process with a timeout: should the check regress, a server that starts must
+    # fail this test, not hang the suite.
+    done = subprocess.run(
+        [SOCIALTAP, "serve", "--port", port], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30
+    )
+    assert done.returncode == 2 and "--port" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_cli_refuses_a_public_bind_with_a_short_token():
-    done = CliRunner().invoke(serve_command, ["--host", "0.0.0.0", "--port", "0"], env={"SOCIALTAP_SERVE_TOKEN": "short-token"})
-    assert done.exit_code == 2 and "at least 16" in done.stderr
+    env = {**os.environ, "SOCIALTAP_SERVE_TOKEN": "short-token"}
+    done = subprocess.run(  # a real process with a timeout: a regression must fail, not serve forever
+        [SOCIALTAP, "serve", "--host", "0.0.0.0", "--port", "0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=30,
+    )
+    assert done.returncode == 2 and "at least 16" in done.stderr
     assert done.stderr.startswith("error: ConfigError: ") and len(done.stderr.strip().splitlines()) == 1
     assert "short-token" not in done.stderr
 

@@ -106,8 +106,10 @@ def test_a_directory_as_rate_limit_db_is_a_config_error(counted, tmp_path: Path)
 
 
 @pytest.mark.parametrize("port", ["-1", "65536"])
-def test_sandbox_port_out_of_range_is_a_usage_error(port):
-    done = invoke("sandbox", "example", "--port", port)
+def test_sandbox_port_out_of_range_is_a_usage_error(run_socialtap, port):
+    # A real process with a timeout: should the check regress, a sandbox that starts serving
+    # must fail this test, not hang the suite.
+    done = run_socialtap("sandbox", "example", "--port", port)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "--port" in done.stderr and "0<=x<=65535" in done.stderr
 
