@@ -245,6 +245,21 @@ def test_cli_refuses_a_public_bind_with_a_short_token():
     assert "short-token" not in done.stderr
 
 
+def test_cli_refuses_a_port_in_use():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        done = subprocess.run(
+            [SOCIALTAP, "serve", "--port", str(taken.getsockname()[1])],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=30,
+        )
+    assert done.returncode == 2 and done.stderr.startswith("error: ConfigError: cannot listen on 127.0.0.1 port")
+    assert "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize(
     ("host", "token", "allowed"),
     [

@@ -4,6 +4,7 @@ exit code, no traceback, and no request sent (a counting sandbox proves the last
 from __future__ import annotations
 
 import json
+import socket
 import tempfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -178,3 +179,11 @@ def test_any_params_give_a_documented_exit_code_and_no_traceback(counted, stream
     assert "Traceback" not in done.stderr
     if done.exit_code:
         assert done.stderr.strip().splitlines()[-1].startswith(("error: ", "Error: "))
+
+
+def test_a_sandbox_port_in_use_is_a_config_error(run_socialtap):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        done = run_socialtap("sandbox", "example", "--port", str(taken.getsockname()[1]))
+    assert_one_line_config_error(done, "cannot listen on 127.0.0.1 port", "--port")

@@ -109,6 +109,25 @@ def sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def check_can_listen(host: str, port: int) -> None:
+    """ConfigError unless ``host``:``port`` can be bound (taken, or not an address of this machine).
+
+    Checked with a probe socket first because werkzeug's server prints its own message and
+    exits 1 on a taken port, which would bypass the documented exit code.
+    """
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the real server does
+            probe.bind((host, port))
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot listen on {host} port {port} ({exc.strerror or exc}); pick another --port (0: any free port)"
+        ) from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="socialtap")
 def main() -> None:
@@ -303,7 +322,9 @@ def sandbox_command(vendor: str, port: int, seed: int, faults: str | None) -> No
     """Serve VENDOR's offline emulator on 127.0.0.1 until interrupted (Ctrl-C or SIGTERM)."""
     from socialtap.testing import serve_sandbox
 
-    with handled(), sigterm_interrupts(), serve_sandbox(vendor, port=port, seed=seed, faults=faults) as running:
+    with handled(), sigterm_interrupts(), contextlib.ExitStack() as stack:
+        check_can_listen("127.0.0.1", port)
+        running = stack.enter_context(serve_sandbox(vendor, port=port, seed=seed, faults=faults))
         creds = ", ".join(f"{k}={v}" for k, v in running.credentials.items())
         click.echo(f"{vendor} sandbox at {running.base_url} (test credentials: {creds}); Ctrl-C to stop", err=True)
         try:

@@ -10,7 +10,9 @@ into items. So this command speaks n8n's item shape on both sides:
 - out: ``[{"json": {"type": "account", ...record fields}, "pairedItem": {"item": i}}, ...]``,
   where ``i`` is the input item the record came from (n8n's item linking).
 
-Records stream out as they arrive (memory does not grow with the run). On an error the
+Every item is validated (vendor, stream, params, credentials, base URL) before the first
+request, so a bad item anywhere fails the run with nothing fetched ("item 2: ..." on
+stderr). Records stream out as they arrive (memory does not grow with the run). On an error the
 array is still closed, so the items already produced stay usable, then one line goes to
 stderr and the exit code is the error's (the CLI's codes: 2 config, 3 auth, 4 quota, ...).
 Credentials come from the environment (``SOCIALTAP_<VENDOR>_<FIELD>``), never from items.

@@ -265,7 +265,7 @@ def serve_command(host: str, port: int, sandbox: bool) -> None:
     """Serve a small HTTP JSON API for n8n's HTTP Request node until interrupted (Ctrl-C or SIGTERM)."""
     from werkzeug.serving import make_server
 
-    from socialtap.cli import sigterm_interrupts
+    from socialtap.cli import check_can_listen, sigterm_interrupts
 
     token = os.environ.get(TOKEN_ENV) or None
     problem = bind_problem(host, token)
@@ -275,9 +275,11 @@ def serve_command(host: str, port: int, sandbox: bool) -> None:
     app = ServeApp(token=token, sandbox=sandbox)
     bind_host = host.strip("[]")  # --host [::1] and --host ::1 mean the same address
     try:
+        check_can_listen(bind_host, port)
         server = make_server(bind_host, port, app, threaded=True)
-    except OSError as exc:
-        click.echo(f"error: ConfigError: cannot listen on {host} port {port} ({exc.strerror or exc}); pick another --host or --port", err=True)
+    except (ConfigError, OSError) as exc:  # taken, or not an address of this machine
+        message = str(exc) if isinstance(exc, ConfigError) else f"cannot listen on {host} port {port} ({exc.strerror or exc})"
+        click.echo(f"error: ConfigError: {message}", err=True)
         sys.exit(ConfigError.exit_code)
     bound = server.socket.getsockname()[1]
     shown = f"[{bind_host}]" if ":" in bind_host else bind_host
