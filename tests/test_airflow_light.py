@@ -20,7 +20,7 @@ def test_import_socialtap_never_imports_airflow():
         "import sys, socialtap, socialtap.cli, socialtap.airflow, socialtap.airflow.connection; "
         "assert 'airflow' not in sys.modules, sorted(m for m in sys.modules if m.startswith('airflow'))"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    subprocess.run([sys.executable, "-c", code], check=True, stdin=subprocess.DEVNULL, timeout=120)
 
 
 def test_provider_info_names_the_connection_type():

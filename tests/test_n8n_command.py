@@ -9,12 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from socialtap.n8n import RESERVED, parse_items, task_for
+from socialtap.n8n import RESERVED, n8n_command, parse_items, task_for
 from socialtap.runner import Options
-from socialtap.testing import serve_sandbox
+from socialtap.testing import CountingApp, serve_sandbox
 
 SOCIALTAP = str(Path(sys.executable).with_name("socialtap"))
 
@@ -32,6 +33,36 @@ def sandbox_env():
 def run_n8n(env, items, *args):
     text = items if isinstance(items, str) else json.dumps(items)
     return subprocess.run([SOCIALTAP, "n8n", *args], input=text, capture_output=True, text=True, env=env, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def counted_env():
+    """The example sandbox behind a request counter: proof of how many requests were sent."""
+    with serve_sandbox("example", wrap=CountingApp) as sandbox:
+        env = {"SOCIALTAP_EXAMPLE_TOKEN": sandbox.credentials["token"], "SOCIALTAP_EXAMPLE_BASE_URL": sandbox.base_url}
+        yield sandbox.served.app, env
+
+
+@pytest.mark.parametrize(
+    ("bad", "says"),
+    [
+        ({"json": {"profile_id": ["c\n"]}}, "control character"),
+        ({"json": {"per_page": 3}}, "missing required param 'profile_id'"),
+        ({"json": {"stream": "nope", "profile_id": ["c"]}}, "nope"),
+        ({"json": {"vendor": "nope", "profile_id": ["c"]}}, "nope"),
+    ],
+)
+def test_a_bad_last_item_means_no_request_at_all(counted_env, bad, says):
+    """Every item is validated before the first is fetched: a bad item 3 of 3 sends nothing."""
+    counter, env = counted_env
+    before = counter.requests
+    items = [{"json": {"profile_id": ["a"]}}, {"json": {"profile_id": ["b"]}}, bad]
+    done = CliRunner().invoke(n8n_command, ["--vendor", "example", "--stream", "posts"], input=json.dumps(items), env=env)
+    assert done.exit_code == 2, done.stderr
+    assert done.stderr.startswith("error: ConfigError: item 2: ") and says in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert json.loads(done.stdout) == []
+    assert counter.requests == before
 
 
 def test_flags_give_vendor_and_stream_items_give_params(sandbox_env):

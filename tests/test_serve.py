@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
+import signal
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
+from werkzeug.test import Client
 
-from socialtap.serve import ServeApp, is_loopback
+from socialtap.records import Account
+from socialtap.serve import INTERNAL_ERROR, MAX_BODY, ServeApp, bind_problem, is_loopback
 from socialtap.testing import serve_app, serve_sandbox
 
 SOCIALTAP = str(Path(sys.executable).with_name("socialtap"))
@@ -137,23 +144,203 @@ def test_is_loopback(host, loopback):
 def test_cli_refuses_a_public_bind_without_a_token():
     env = {k: v for k, v in os.environ.items() if k != "SOCIALTAP_SERVE_TOKEN"}
     done = subprocess.run(
-        [SOCIALTAP, "serve", "--host", "0.0.0.0", "--port", "0"], capture_output=True, text=True, env=env, timeout=30
+        [SOCIALTAP, "serve", "--host", "0.0.0.0", "--port", "0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=30,
     )
     assert done.returncode == 2 and "SOCIALTAP_SERVE_TOKEN" in done.stderr
 
 
-def test_cli_serves_on_loopback(sandbox):
-    env = {**os.environ, "SOCIALTAP_EXAMPLE_TOKEN": sandbox.credentials["token"], "SOCIALTAP_EXAMPLE_BASE_URL": sandbox.base_url}
-    proc = subprocess.Popen([SOCIALTAP, "serve", "--port", "0"], stderr=subprocess.PIPE, text=True, env=env)
+@contextlib.contextmanager
+def serve_process(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[subprocess.Popen, str]]:
+    """``socialtap serve ARGS`` in a child process and the URL it announced.
+
+    Its own session and no stdin, so it behaves the same from a terminal, a script's
+    background job (where SIGINT is ignored) or CI; stopped with SIGTERM, then SIGKILL.
+    """
+    proc = subprocess.Popen(
+        [SOCIALTAP, "serve", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     try:
         line = proc.stderr.readline()
-        assert "listening on http://127.0.0.1:" in line, line
-        url = line.split("listening on ", 1)[1].split(";", 1)[0].strip()
+        assert "listening on http://" in line, line + proc.stderr.read()
+        yield proc, line.split("listening on ", 1)[1].split(";", 1)[0].split(" ", 1)[0].strip()
+    finally:
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """SIGTERM, a few seconds' grace, then SIGKILL: never leave a server behind."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+    if proc.stderr is not None:
+        proc.stderr.close()
+
+
+def test_cli_serves_on_loopback(sandbox):
+    env = {**os.environ, "SOCIALTAP_EXAMPLE_TOKEN": sandbox.credentials["token"], "SOCIALTAP_EXAMPLE_BASE_URL": sandbox.base_url}
+    with serve_process("--port", "0", env=env) as (proc, url):
+        assert url.startswith("http://127.0.0.1:")
         response = requests.post(
             f"{url}/run", json={"vendor": "example", "stream": "profiles", "params": {"profile_id": ["zoe"]}}, timeout=30
         )
         assert response.status_code == 200 and response.json()[0]["account_id"] == "zoe"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stderr.close()
+        proc.send_signal(signal.SIGTERM)  # how supervisors and tests stop it: a clean exit, not a kill
+        assert proc.wait(timeout=10) == 0
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback (::1) on this machine")
+@pytest.mark.parametrize("host", ["::1", "[::1]"])
+def test_cli_serves_on_ipv6_loopback(host):
+    with serve_process("--host", host, "--port", "0") as (_proc, url):
+        assert url.startswith("http://[::1]:")
+        assert requests.get(f"{url}/health", timeout=10).json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("port", ["-1", "65536", "http"])
+def test_cli_refuses_a_bad_port(port):
+    # A real process with a timeout: should the check regress, a server that starts must
+    # fail this test, not hang the suite.
+    done = subprocess.run(
+        [SOCIALTAP, "serve", "--port", port], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30
+    )
+    assert done.returncode == 2 and "--port" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_refuses_a_public_bind_with_a_short_token():
+    env = {**os.environ, "SOCIALTAP_SERVE_TOKEN": "short-token"}
+    done = subprocess.run(  # a real process with a timeout: a regression must fail, not serve forever
+        [SOCIALTAP, "serve", "--host", "0.0.0.0", "--port", "0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=30,
+    )
+    assert done.returncode == 2 and "at least 16" in done.stderr
+    assert done.stderr.startswith("error: ConfigError: ") and len(done.stderr.strip().splitlines()) == 1
+    assert "short-token" not in done.stderr
+
+
+def test_cli_refuses_a_port_in_use():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        done = subprocess.run(
+            [SOCIALTAP, "serve", "--port", str(taken.getsockname()[1])],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=30,
+        )
+    assert done.returncode == 2 and done.stderr.startswith("error: ConfigError: cannot listen on 127.0.0.1 port")
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("host", "token", "allowed"),
+    [
+        ("127.0.0.1", None, True),
+        ("::1", "x", True),
+        ("0.0.0.0", None, False),
+        ("0.0.0.0", "x" * 15, False),
+        ("0.0.0.0", "x" * 16, True),
+        ("10.0.0.5", TOKEN, True),
+    ],
+)
+def test_bind_problem(host, token, allowed):
+    assert (bind_problem(host, token) is None) is allowed
+
+
+# --- bad input and bugs get JSON, never an HTML page or a silently cut stream ----------
+
+
+def test_a_body_over_the_limit_is_a_json_413(server):
+    big = json.dumps({"vendor": "example", "stream": "profiles", "params": {"profile_id": ["a" * (MAX_BODY + 10)]}})
+    sized = requests.post(f"{server}/run", data=big, timeout=30)
+
+    def chunks():  # no Content-Length: only reading the body can find it too big
+        for start in range(0, len(big), 64 * 1024):
+            yield big[start : start + 64 * 1024].encode()
+
+    chunked = requests.post(f"{server}/run", data=chunks(), timeout=30)
+    for response in (sized, chunked):
+        assert response.status_code == 413 and response.headers["Content-Type"].startswith("application/json")
+        assert response.json()["error"]["type"] == "RequestEntityTooLarge"
+        assert str(MAX_BODY) in response.json()["error"]["message"]
+
+
+def test_a_body_just_under_the_limit_is_read_whole():
+    body = json.dumps({"vendor": "example", "stream": "profiles", "params": {"profile_id": ["a"]}})
+    body += " " * (MAX_BODY - len(body))
+    response = Client(ServeApp()).post("/run", data=body, content_type="application/json")
+    assert response.status_code == 400 and "SOCIALTAP_EXAMPLE_TOKEN" in response.json["error"]["message"]
+
+
+def test_a_bug_in_a_handler_is_a_json_500_and_is_logged(monkeypatch, caplog):
+    def broken(self, request):
+        raise RuntimeError("internal detail 42")
+
+    monkeypatch.setattr(ServeApp, "on_vendors", broken)
+    with caplog.at_level(logging.ERROR, logger="socialtap.serve"):
+        response = Client(ServeApp()).get("/vendors")
+    assert response.status_code == 500 and response.mimetype == "application/json"
+    assert response.json == {"error": {"type": "InternalError", "message": INTERNAL_ERROR}}
+    assert "internal detail 42" in caplog.text  # the operator sees it; the client does not
+
+
+def test_a_wrong_method_is_json():
+    response = Client(ServeApp()).get("/run")
+    assert response.status_code == 405 and response.json["error"]["type"] == "MethodNotAllowed"
+
+
+def test_an_ndjson_stream_broken_by_a_bug_ends_with_its_error_line(monkeypatch, caplog):
+    def records(task):
+        yield Account("example", "exampleverse", "a")
+        raise RuntimeError("internal detail 43")
+
+    monkeypatch.setattr("socialtap.serve.iter_records", records)
+    body = {"vendor": "example", "stream": "profiles", "params": {"profile_id": ["a"]}}
+    with caplog.at_level(logging.ERROR, logger="socialtap.serve"):
+        response = Client(ServeApp()).post("/run?format=ndjson", json=body)
+        lines = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+    assert response.status_code == 200
+    assert lines[0]["account_id"] == "a"
+    assert lines[-1] == {"error": {"type": "InternalError", "message": INTERNAL_ERROR}}
+    assert "internal detail 43" in caplog.text
+
+
+def test_a_bug_before_the_first_record_is_a_json_500(monkeypatch):
+    def records(task):
+        raise RuntimeError("internal detail 44")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr("socialtap.serve.iter_records", records)
+    body = {"vendor": "example", "stream": "profiles", "params": {"profile_id": ["a"]}}
+    for path in ("/run", "/run?format=ndjson"):
+        response = Client(ServeApp()).post(path, json=body)
+        assert response.status_code == 500 and response.json["error"]["type"] == "InternalError"
+        assert "44" not in response.get_data(as_text=True)

@@ -28,15 +28,21 @@ def make_distribution():
 
 
 @pytest.fixture
-def run_socialtap():
+def run_socialtap(tmp_path_factory):
     """Run the real CLI in a subprocess with extra distributions on its path."""
+    # The default state file lives in the user's state dir: keep the suite out of the real
+    # one (another checkout's schema, or a user's own runs, must not change test results).
+    state_home = str(tmp_path_factory.mktemp("xdg-state"))
 
     def run(*args: str, paths: list[Path] = (), env: dict[str, str] | None = None, input: str | None = None):
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALTAP_")}
+        full_env["XDG_STATE_HOME"] = state_home
         full_env["PYTHONPATH"] = os.pathsep.join(str(p) for p in paths)
         full_env.update(env or {})
+        # No input means no stdin at all: a test must not wait on (or read) the terminal.
+        stdin = {"input": input} if input is not None else {"stdin": subprocess.DEVNULL}
         return subprocess.run(
-            [sys.executable, "-m", "socialtap.cli", *args], capture_output=True, text=True, env=full_env, input=input, timeout=60
+            [sys.executable, "-m", "socialtap.cli", *args], capture_output=True, text=True, env=full_env, timeout=60, **stdin
         )
 
     return run

@@ -27,6 +27,7 @@ from socialtap.errors import ConfigError
 from socialtap.plugins import make_plugin_manager
 from socialtap.ratelimit import Backend, credentials_key, parse_budget
 from socialtap.testing import serve_app
+from socialtap.testing.server import serve_app_in_subprocess
 
 HERE = Path(__file__).parent
 
@@ -46,14 +47,18 @@ def run_keys(url: str, vendor, keys, **options):
 @pytest.mark.slow
 def test_60_fanned_out_requests_against_a_5_per_second_server_see_no_429():
     vendor = make_vendor(unique("paced"), RateLimit(5, 1.0))
-    app = ItemsApp(limit=(5, 1.0))
     keys = [f"k{i}" for i in range(60)]
-    with serve_app(app) as served:
+    # The server in a process of its own: rates are measured where a vendor measures them,
+    # not in a thread that shares the client's GIL and garbage collector.
+    with serve_app_in_subprocess("engine_support:ItemsApp", kwargs={"limit": (5, 1.0)}, sys_path=(str(HERE),)) as served:
         started = time.monotonic()
         records, report = run_keys(served.url, vendor, keys, concurrency=8)
         elapsed = time.monotonic() - started
-    assert app.throttled == 0, f"the server answered 429 {app.throttled} times"
+        seen = served.state("throttled", "arrivals")
+    assert seen["throttled"] == 0, f"the server answered 429 {seen['throttled']} times"
     assert report.retries == 0 and report.requests == 60 and len(records) == 180
+    app = ItemsApp()
+    app.arrivals = seen["arrivals"]
     assert app.max_in_window(1.0) <= 5
     assert elapsed >= 11.0, "60 requests at 5/s cannot finish in under 11 s"
     assert report.rate_limit_waits > 0
@@ -91,14 +96,27 @@ def run_two_processes(app: ItemsApp, url: str, backend: dict[str, str]) -> list[
     script = SHARED_RUN.format(here=str(HERE), name=unique("shared"), url=url + "/api", backend=backend)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALTAP_")}
     procs = [
-        subprocess.Popen([sys.executable, "-c", script, tag], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        subprocess.Popen(
+            [sys.executable, "-c", script, tag],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         for tag in ("a", "b")
     ]
     outputs = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        outputs.append(out.strip())
+    try:
+        for proc in procs:
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+            outputs.append(out.strip())
+    finally:
+        for proc in procs:  # never leave a process behind when one failed or hung
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate(timeout=10)
     return outputs
 
 
@@ -130,8 +148,10 @@ def redis_url(tmp_path):
         port = probe.getsockname()[1]
     proc = subprocess.Popen(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     url = f"redis://127.0.0.1:{port}/0"
     try:
@@ -149,7 +169,11 @@ def redis_url(tmp_path):
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 @pytest.mark.slow

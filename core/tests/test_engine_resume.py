@@ -33,12 +33,22 @@ def cli(url: str, out: Path, state: Path, *extra: str) -> subprocess.Popen:
     pairs = [arg for p in PROFILES for arg in ("-p", f"profile_id={p}")]
     args = ["run", "example", "posts", *pairs, "--base-url", url, "-o", str(out), "--state", str(state), "--concurrency", "2"]
     return subprocess.Popen(
-        [sys.executable, "-m", "socialtap.cli", *args, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        [sys.executable, "-m", "socialtap.cli", *args, *extra],
+        stdin=subprocess.DEVNULL,  # never the terminal's: the suite runs the same as a background job
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
 
 
 def finish(proc: subprocess.Popen) -> str:
-    _out, err = proc.communicate(timeout=120)
+    try:
+        _out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # never leave a run behind
+        proc.communicate(timeout=10)
+        raise
     assert proc.returncode == 0, err
     return err
 

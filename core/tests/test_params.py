@@ -103,3 +103,62 @@ def test_p_values_parse_as_json_when_they_can():
     assert parse_param_pairs(["n=3", "s=natgeo", 'o={"a": 1}', "b=true"]) == {"n": 3, "s": "natgeo", "o": {"a": 1}, "b": True}
     with pytest.raises(ConfigError):
         parse_param_pairs(["novalue"])
+
+
+@attrs.frozen
+class Place:
+    country: str
+    city: str
+
+
+def test_a_plugins_own_types_are_checked_too():
+    @attrs.frozen
+    class WithPlaces:
+        places: list[Place]
+
+    problems = problems_of_class(WithPlaces, {"places": [{"country": "US", "city": "Boston\r"}]})
+    assert problems == ["param 'places' contains the control character '\\r'; remove it @ $.places[0].city"]
+
+
+def problems_of_class(cls, raw):
+    with pytest.raises(ConfigError) as caught:
+        validate_params(cls, raw)
+    return caught.value.problems
+
+
+@given(st.text(min_size=1), st.sampled_from(["\n", "\r", "\t", "\x00", "\x1b", "\x7f", "\x85", "\u2028"]), st.booleans())
+def test_a_string_with_a_control_character_is_refused_by_name_and_path(text, control, as_list):
+    value = text[: len(text) // 2] + control + text[len(text) // 2 :]
+    problems = problems_of({"ids": [value] if as_list else value})
+    assert len(problems) == 1 and "param 'ids'" in problems[0] and problems[0].endswith("@ $.ids[0]")
+
+
+clean_text = st.text(st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\u2028\u2029"))
+
+
+@given(clean_text, st.sampled_from([" ", "\u00a0", "\u3000"]), st.booleans())
+def test_a_string_with_surrounding_whitespace_is_refused(text, space, leading):
+    text = space + text if leading else text + space
+    (problem,) = problems_of({"ids": ["ok", text]})
+    assert "leading or trailing whitespace" in problem and problem.endswith("@ $.ids[1]")
+
+
+@given(clean_text.map(str.strip))
+def test_clean_strings_pass_unchanged(text):
+    assert validate_params(Params, {"ids": [text]}).ids == [text]
+
+
+def test_a_blank_value_keeps_the_plugins_own_message():
+    def not_blank(_instance, attribute, value):
+        if not value.strip():
+            raise ValueError(f"{attribute.name} must not be empty")
+
+    @attrs.frozen
+    class Search:
+        term: str = attrs.field(validator=not_blank)
+
+    assert problems_of_class(Search, {"term": "  "}) == ["term must not be empty @ $.term"]
+
+
+def test_p_values_with_surrounding_whitespace_stay_strings():
+    assert parse_param_pairs(["a=123\n", "b= true", "c=7"]) == {"a": "123\n", "b": " true", "c": 7}

@@ -34,6 +34,7 @@ def test_new_plugin_installs_and_passes_the_contract_suite(run_socialtap, tmp_pa
         ],
         capture_output=True,
         text=True,
+        stdin=subprocess.DEVNULL,
         timeout=300,
     )
     assert install.returncode == 0, install.stderr
@@ -43,6 +44,7 @@ def test_new_plugin_installs_and_passes_the_contract_suite(run_socialtap, tmp_pa
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(root), str(root / "tests")],
         capture_output=True,
         text=True,
+        stdin=subprocess.DEVNULL,
         env=env,
         cwd=root,
         timeout=300,

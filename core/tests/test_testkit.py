@@ -108,3 +108,17 @@ def test_the_injector_is_transparent_without_faults():
     with serve_sandbox("example", faults=Faults()) as running:
         assert get(running.base_url).status_code == 200
         assert isinstance(running.injector, FaultInjector) and running.faults_seen == {"requests": 1}
+
+
+def test_an_app_served_from_a_child_process_reports_its_state_and_stops_on_sigterm():
+    import requests as http
+
+    from socialtap.testing.server import serve_app_in_subprocess
+
+    kwargs = {"vendor_name": "example"}
+    with serve_app_in_subprocess("socialtap.testing:sandbox_app", kwargs=kwargs) as served:
+        answer = http.get(f"{served.url}/v2/profiles/abc", headers={"Authorization": "Bearer example-test-token"}, timeout=10)
+        assert answer.status_code == 200 and answer.json()["id"] == "abc"
+        assert set(served.state("seed")) == {"seed"}
+        process = served.process
+    assert process.returncode == 0  # SIGTERM: a clean exit, nothing left behind

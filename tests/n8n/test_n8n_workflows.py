@@ -58,14 +58,25 @@ def n8n_env(user_folder: Path, extra: dict[str, str]) -> dict[str, str]:
 
 @contextmanager
 def socialtap_serve(env: dict[str, str]) -> Iterator[str]:
-    proc = subprocess.Popen([str(BIN / "socialtap"), "serve", "--port", "0"], env=env, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [str(BIN / "socialtap"), "serve", "--port", "0"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         line = proc.stderr.readline()
         assert "listening on " in line, line
         yield line.split("listening on ", 1)[1].split(";", 1)[0].strip()
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        proc.terminate()  # SIGTERM: `socialtap serve` stops cleanly on it
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
         proc.stderr.close()
 
 
@@ -76,7 +87,7 @@ def imported(tmp_path_factory) -> Path:
     env = n8n_env(folder, {})
     for shipped in sorted(WORKFLOWS.glob("*.json")):
         done = subprocess.run(
-            [N8N, "import:workflow", f"--input={shipped}"], env=env, capture_output=True, text=True, timeout=300
+            [N8N, "import:workflow", f"--input={shipped}"], env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL
         )
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     return folder
@@ -114,6 +125,7 @@ def execute_batch(imported: Path, tmp: Path, token: str, base_url: str) -> tuple
             ],
             env=env,
             capture_output=True,
+            stdin=subprocess.DEVNULL,
             text=True,
             timeout=600,
         )

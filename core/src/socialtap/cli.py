@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import signal
 import sys
+import threading
+import traceback
 import typing
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -21,7 +24,7 @@ from socialtap.runner import Options, RunReport, Task, run_to_output
 
 def parse_param_pairs(pairs: Iterable[str]) -> dict[str, Any]:
     """``-p key=value`` pairs: values parse as JSON when they can, else as strings;
-    a repeated key makes a list."""
+    a repeated key makes a list. A value with surrounding whitespace stays a string."""
     params: dict[str, Any] = {}
     repeated: set[str] = set()
     for pair in pairs:
@@ -29,7 +32,9 @@ def parse_param_pairs(pairs: Iterable[str]) -> dict[str, Any]:
         if not sep or not key:
             raise ConfigError(f"-p expects key=value, got {pair!r}")
         try:
-            value = json.loads(text)
+            # JSON ignores surrounding whitespace: "123\n" would silently become 123. Keep
+            # such text a string, so params validation names the stray character.
+            value = json.loads(text) if text == text.strip() else text
         except ValueError:
             value = text
         if key in params:
@@ -42,12 +47,36 @@ def parse_param_pairs(pairs: Iterable[str]) -> dict[str, Any]:
     return params
 
 
+def json_kind(value: Any) -> str:
+    """How JSON names a parsed value's type, for messages (``null``, ``an array``, ...)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    kinds = {str: "a string", int: "a number", float: "a number", list: "an array", dict: "an object"}
+    return kinds.get(type(value), type(value).__name__)
+
+
 def fail(exc: SocialtapError, debug: bool) -> typing.NoReturn:
+    """Print ``error: <Type>: <message>`` on stderr and exit with the error's code.
+
+    ``--debug`` prints the traceback first, but keeps the documented exit code: scripts
+    that branch on 2 (config) or 3 (auth) must not see click's generic 1 instead.
+    """
     if debug:
-        raise exc
-    first, _, rest = str(exc).partition("\n")
-    click.echo(f"error: {type(exc).__name__}: {first}" + (f"\n{rest}" if rest else ""), err=True)
+        traceback.print_exception(exc, file=sys.stderr)
+    click.echo(f"error: {type(exc).__name__}: {one_line(str(exc))}", err=True)
     sys.exit(exc.exit_code)
+
+
+def one_line(message: str) -> str:
+    """A multi-line message (a ConfigError's list of problems) as one line, items joined by ``; ``.
+
+    One line per error lets scripts and log collectors take stderr's last line as the error.
+    """
+    first, *rest = [line.strip() for line in message.splitlines() if line.strip()] or [""]
+    items = [line.removeprefix("- ") for line in rest]
+    return f"{first.rstrip(':')}: {'; '.join(items)}" if items else first
 
 
 @contextlib.contextmanager
@@ -56,6 +85,47 @@ def handled(debug: bool = False) -> Iterator[None]:
         yield
     except SocialtapError as exc:
         fail(exc, debug)
+
+
+@contextlib.contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C (a ``KeyboardInterrupt``) for the block.
+
+    Long-running commands (``sandbox``, ``serve``) must stop cleanly when a supervisor,
+    a test or ``kill`` sends SIGTERM, and when started as a background job from a script,
+    where the shell ignores SIGINT for them and Ctrl-C cannot reach them at all.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be installed from the main thread
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """ConfigError unless ``host``:``port`` can be bound (taken, or not an address of this machine).
+
+    Checked with a probe socket first because werkzeug's server prints its own message and
+    exits 1 on a taken port, which would bypass the documented exit code.
+    """
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the real server does
+            probe.bind((host, port))
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot listen on {host} port {port} ({exc.strerror or exc}); pick another --port (0: any free port)"
+        ) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -183,9 +253,15 @@ def run(
         params: dict[str, Any] = {}
         if params_json:
             try:
-                params.update(json.loads(params_json))
+                given = json.loads(params_json)
             except ValueError as exc:
                 raise ConfigError(f"--params is not valid JSON: {exc}") from None
+            if not isinstance(given, dict):
+                raise ConfigError(
+                    f"--params must be a JSON object like '{{\"profile_id\": \"123\"}}', got {json_kind(given)}"
+                    " (use -p key=value for single params)"
+                )
+            params.update(given)
         params.update(parse_param_pairs(pairs))
         from socialtap.state import default_state_path
 
@@ -237,7 +313,7 @@ def summary(report: RunReport, output: str | None) -> str:
 
 @main.command("sandbox")
 @click.argument("vendor")
-@click.option("--port", type=int, default=8765, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port (0: any free port).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generated data.")
 @click.option(
     "--faults",
@@ -245,12 +321,12 @@ def summary(report: RunReport, output: str | None) -> str:
     help="Inject faults, e.g. 'latency=50ms,error_rate=0.1,reset_rate=0.05,throttle=5/s,malformed_rate=0.01,seed=7'.",
 )
 def sandbox_command(vendor: str, port: int, seed: int, faults: str | None) -> None:
-    """Serve VENDOR's offline emulator on 127.0.0.1 until interrupted."""
-    import threading
-
+    """Serve VENDOR's offline emulator on 127.0.0.1 until interrupted (Ctrl-C or SIGTERM)."""
     from socialtap.testing import serve_sandbox
 
-    with handled(), serve_sandbox(vendor, port=port, seed=seed, faults=faults) as running:
+    with handled(), sigterm_interrupts(), contextlib.ExitStack() as stack:
+        check_can_listen("127.0.0.1", port)
+        running = stack.enter_context(serve_sandbox(vendor, port=port, seed=seed, faults=faults))
         creds = ", ".join(f"{k}={v}" for k, v in running.credentials.items())
         click.echo(f"{vendor} sandbox at {running.base_url} (test credentials: {creds}); Ctrl-C to stop", err=True)
         try:

@@ -10,7 +10,9 @@ into items. So this command speaks n8n's item shape on both sides:
 - out: ``[{"json": {"type": "account", ...record fields}, "pairedItem": {"item": i}}, ...]``,
   where ``i`` is the input item the record came from (n8n's item linking).
 
-Records stream out as they arrive (memory does not grow with the run). On an error the
+Every item is validated (vendor, stream, params, credentials, base URL) before the first
+request, so a bad item anywhere fails the run with nothing fetched ("item 2: ..." on
+stderr). Records stream out as they arrive (memory does not grow with the run). On an error the
 array is still closed, so the items already produced stay usable, then one line goes to
 stderr and the exit code is the error's (the CLI's codes: 2 config, 3 auth, 4 quota, ...).
 Credentials come from the environment (``SOCIALTAP_<VENDOR>_<FIELD>``), never from items.
@@ -27,7 +29,7 @@ import click
 
 from socialtap.errors import ConfigError, SocialtapError
 from socialtap.records import dumps, to_item
-from socialtap.runner import Options, Task, iter_records
+from socialtap.runner import Options, Task, iter_records, prepare
 
 RESERVED = ("vendor", "stream", "params")
 
@@ -71,7 +73,16 @@ def task_for(index: int, item: Mapping[str, Any], vendor: str | None, stream: st
 
 def iter_output(items: list[dict[str, Any]], vendor: str | None, stream: str | None, options: Options) -> Iterator[dict]:
     """n8n output items, item by item; raises at the first failing task."""
-    tasks = [task_for(i, item, vendor, stream, options) for i, item in enumerate(items)]  # all checked first
+    tasks = [task_for(i, item, vendor, stream, options) for i, item in enumerate(items)]
+    # Every item is validated (vendor, stream, params, credentials, base URL) before the
+    # first request: a bad last item must not leave the first ones half-fetched.
+    for index, task in enumerate(tasks):
+        try:
+            prepare(task)
+        except ConfigError as exc:
+            named = ConfigError(f"item {index}: {exc}")  # which item, for a workflow of many
+            named.problems = exc.problems
+            raise named from None
     for index, task in enumerate(tasks):
         for record in iter_records(task):
             yield {"json": to_item(record), "pairedItem": {"item": index}}

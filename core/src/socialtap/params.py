@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import typing
+import unicodedata
 from collections.abc import Iterable, Mapping
 from types import SimpleNamespace
 from typing import Any
@@ -127,6 +128,9 @@ def validate_params(params_class: type, raw: Mapping[str, Any] | None) -> Any:
                 field.validator(SimpleNamespace(**values), field, values[name])
             except (ValueError, TypeError) as exc:
                 problems.append(f"{_validator_message(exc)} @ $.{name}")
+                continue
+        # After the plugin's own checks, so a blank value keeps the plugin's message.
+        problems.extend(text_problems(name, values[name], f"$.{name}"))
 
     if not problems:
         try:
@@ -139,6 +143,41 @@ def validate_params(params_class: type, raw: Mapping[str, Any] | None) -> Any:
             if not problems:
                 return instance
     raise ConfigError("invalid params", problems=problems)
+
+
+def text_problems(name: str, value: Any, path: str) -> list[str]:
+    """Problems with the text inside a structured param value: control characters, surrounding whitespace.
+
+    An id pasted with its newline (``-p account_id=$'123\\n'``) or a stray space would
+    otherwise go to the vendor as a different id: a confusing 404, or an empty result
+    that looks like data. Strings are found in lists, tuples, sets, mappings and attrs
+    instances (a plugin's own param types), so every plugin gets the check.
+    """
+    problems: list[str] = []
+    if isinstance(value, str):
+        bad = next((ch for ch in value if _is_control(ch)), None)
+        if bad is not None:
+            problems.append(f"param {name!r} contains the control character {bad!r}; remove it @ {path}")
+        elif value != value.strip():
+            problems.append(f"param {name!r} has leading or trailing whitespace ({value!r}); strip it @ {path}")
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            problems.extend(text_problems(name, item, f"{path}[{index}]"))
+    elif isinstance(value, (set, frozenset)):
+        for item in sorted(value, key=repr):
+            problems.extend(text_problems(name, item, path))
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            problems.extend(text_problems(name, item, f"{path}.{key}"))
+    elif attrs.has(type(value)):
+        for field in attrs.fields(type(value)):
+            problems.extend(text_problems(name, getattr(value, field.name), f"{path}.{field.name}"))
+    return problems
+
+
+def _is_control(ch: str) -> bool:
+    # Cc (C0, DEL, C1) plus the Unicode line and paragraph separators, which end a line too.
+    return unicodedata.category(ch) == "Cc" or ch in "\u2028\u2029"
 
 
 def _validator_message(exc: Exception) -> str:

@@ -89,7 +89,7 @@ class Backend:
             if url.startswith(("redis://", "rediss://", "unix://")):
                 return cls("redis", url)
             if url.startswith("sqlite:///"):
-                return cls("sqlite", str(Path(url.removeprefix("sqlite://")).resolve()))
+                return cls("sqlite", str(_sqlite_path(Path(url.removeprefix("sqlite://")).resolve())))
             if url == "memory://":
                 return cls()
             raise ConfigError(
@@ -97,13 +97,25 @@ class Backend:
                 f"rediss://…, sqlite:///path or memory://"
             )
         if db:
-            return cls("sqlite", str(Path(db).expanduser().resolve()))
+            return cls("sqlite", str(_sqlite_path(Path(db).expanduser().resolve())))
         return cls()
 
     def describe(self) -> str:
         if self.kind == "redis":
             return "redis"  # the URL may hold a password
         return self.kind if self.kind == "memory" else f"sqlite:{self.location}"
+
+
+def _sqlite_path(path: Path) -> Path:
+    """``path`` if a SQLite bucket file can live there; else a ConfigError (checked before any request)."""
+    if path.is_dir():
+        raise ConfigError(f"rate-limit DB {str(path)!r} is a directory; give a file path such as {str(path / 'ratelimit.sqlite')!r}")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError(f"rate-limit DB {str(path)!r} cannot be created: {str(parent)!r} is not a directory")
+            break
+    return path
 
 
 _LIMITERS: dict[tuple[Backend, str, int, int], Limiter] = {}
@@ -127,10 +139,18 @@ def _bucket(backend: Backend, key: str, rate: Rate):  # type: ignore[no-untyped-
 
         return InMemoryBucket([rate])
     if backend.kind == "sqlite":
-        Path(backend.location).parent.mkdir(parents=True, exist_ok=True)
-        return SQLiteBucket.init_from_file(
-            [rate], table=f"rl_{key}", db_path=backend.location, create_new_table=True, use_file_lock=True
-        )
+        import sqlite3
+
+        try:
+            Path(backend.location).parent.mkdir(parents=True, exist_ok=True)
+            return SQLiteBucket.init_from_file(
+                [rate], table=f"rl_{key}", db_path=backend.location, create_new_table=True, use_file_lock=True
+            )
+        except (OSError, sqlite3.Error) as exc:  # unwritable, not a database, ...: the user's path to fix
+            raise ConfigError(
+                f"cannot open the rate-limit DB {backend.location!r} ({type(exc).__name__}: {exc}); "
+                f"give a writable file path with --rate-limit-db or {ENV_DB}"
+            ) from None
     if backend.kind == "redis":
         try:
             import redis

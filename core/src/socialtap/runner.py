@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -199,17 +200,58 @@ def resolve_credentials(vendor: Vendor, explicit: Mapping[str, str] | None) -> d
 
 
 def resolve_base_url(vendor: Vendor, override: str | None) -> str:
+    """The base URL a task talks to: ``override``, else ``SOCIALTAP_<VENDOR>_BASE_URL``, else the vendor's.
+
+    Checked here, before any request, so every surface (CLI, serve, n8n, Airflow) refuses
+    a malformed one with the same ConfigError instead of a traceback from deep in the HTTP stack.
+    """
     base_url = override or os.environ.get(vendor.env_var("base_url")) or vendor.base_url
-    if not base_url.startswith(("http://", "https://")):
-        raise ConfigError(f"base URL {base_url!r} for {vendor.name} must start with http:// or https://")
-    reason = unsafe_reason(base_url)
+    problem = base_url_problem(base_url)
+    # What urllib.parse and urllib3 might read differently (a percent-encoded host, say).
+    reason = f"it {problem}" if problem else unsafe_reason(base_url)
     if reason is not None:
-        # Not echoed: a URL with user info may hold a password.
-        raise ConfigError(
-            f"the base URL for {vendor.name} is refused: {reason}. Give a plain http(s)://host[:port]/path; "
-            f"credentials go in {', '.join(vendor.env_var(n) for group in vendor.auth.fields() for n in group)}."
-        )
+        env_var = vendor.env_var("base_url")
+        source = "the override" if override else env_var if os.environ.get(env_var) else "the vendor's declaration"
+        # The URL itself is not echoed: one with user info may hold a password.
+        raise ConfigError(f"base URL for {vendor.name} is refused: {reason} (set by {source})")
     return base_url.rstrip("/")
+
+
+def base_url_problem(base_url: str) -> str | None:
+    """What is wrong with a base URL (the rest of a sentence), or None when it is usable."""
+    from urllib.parse import urlsplit
+
+    from urllib3.util import parse_url
+
+    if not base_url.startswith(("http://", "https://")):
+        return "must start with http:// or https://"
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in base_url):
+        return "contains whitespace or a control character; remove it"
+    authority = re.split(r"[/?#]", base_url.split("://", 1)[1], maxsplit=1)[0]
+    if "@" in authority:
+        return "must not contain a user name or password; put credentials in SOCIALTAP_<VENDOR>_<FIELD> instead"
+    if "\\" in base_url:
+        # Browsers and some parsers read a backslash as '/', others as part of the host:
+        # two readings of one URL is how a request ends up on a host nobody meant.
+        return "contains a backslash; use '/' in URLs"
+    # Both parsers must accept it: urllib (what socialtap checks origins with) and
+    # urllib3 (what requests sends with) disagree on some malformed URLs.
+    try:
+        parts = urlsplit(base_url)
+        port = parts.port  # raises on a port that is not a number in 0-65535
+        parse_url(base_url)
+    except ValueError as exc:  # urllib3's LocationParseError is a ValueError too
+        return f"is malformed ({_short(exc)}); write it as http(s)://host[:port][/path]"
+    if not parts.hostname:
+        return "has no host; write it as http(s)://host[:port][/path]"
+    if port == 0:
+        return "has port 0; give the port the API listens on"
+    return None
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text.removeprefix("Failed to parse: ")
 
 
 def task_id(vendor: str, stream: str, params: Any, base_url: str) -> str:
@@ -227,6 +269,7 @@ def prepare(task: Task, *, plugin_manager: pluggy.PluginManager | None = None) -
     params = validate_params(stream.params, task.params)
     credentials = resolve_credentials(vendor, task.credentials)
     base_url = resolve_base_url(vendor, task.options.base_url)
+    Backend.resolve(task.options.rate_limit_db, task.options.rate_limit_url)  # a bad bucket location fails here, not mid-run
     return Prepared(task, vendor, stream, params, credentials, base_url, task_id(vendor.name, stream.name, params, base_url), pm)
 
 

@@ -10,12 +10,15 @@ Routes (JSON unless noted):
   streamed as records arrive with ``?format=ndjson`` or ``Accept: application/x-ndjson``.
 
 Errors are ``{"error": {"type", "message"}}`` with 400 (bad request or params), 401
-(missing or wrong bearer token), 404 (unknown route or vendor entity), 429 (vendor quota)
-or 502 (the vendor failed or refused socialtap's credentials). An NDJSON stream that
-fails after its first record ends with one ``{"error": ...}`` line instead.
+(missing or wrong bearer token), 404 (unknown route or vendor entity), 405 (wrong
+method), 413 (a body over 1 MiB), 429 (vendor quota), 502 (the vendor failed or refused
+socialtap's credentials) or 500 (a bug: a generic message, the details go to the server's
+log). Never an HTML page. An NDJSON stream that fails after its first record ends with
+one ``{"error": ...}`` line instead, whatever the failure.
 
 Security: it binds 127.0.0.1 by default. Binding any other address requires
-``SOCIALTAP_SERVE_TOKEN``, then every route but /health needs ``Authorization: Bearer <token>``.
+``SOCIALTAP_SERVE_TOKEN`` (at least 16 characters), then every route but /health needs
+``Authorization: Bearer <token>``.
 Vendor credentials come only from the server's environment (``SOCIALTAP_<VENDOR>_<FIELD>``):
 a request carrying ``credentials`` is refused, and responses never contain them.
 """
@@ -26,6 +29,7 @@ import contextlib
 import hmac
 import ipaddress
 import json
+import logging
 import os
 import sys
 import threading
@@ -34,7 +38,7 @@ from typing import Any
 
 import attrs
 import click
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -46,6 +50,10 @@ from socialtap.runner import Options, Task, iter_records
 TOKEN_ENV = "SOCIALTAP_SERVE_TOKEN"
 NDJSON = "application/x-ndjson"
 MAX_BODY = 1024 * 1024
+MIN_TOKEN_LENGTH = 16
+INTERNAL_ERROR = "socialtap hit an unexpected error; the details are in the server's log"
+
+log = logging.getLogger(__name__)
 
 
 def status_for(exc: SocialtapError) -> int:
@@ -98,7 +106,8 @@ class ServeApp:
 
     def __call__(self, environ: dict, start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
-        request.max_content_length = MAX_BODY
+        # One byte over the limit, so reading MAX_BODY + 1 bytes can tell "over" from "exactly".
+        request.max_content_length = MAX_BODY + 1
         try:
             endpoint, values = self.url_map.bind_to_environ(environ).match()
             if endpoint != "health" and not self._authorized(request):
@@ -108,10 +117,17 @@ class ServeApp:
                 response = getattr(self, f"on_{endpoint}")(request, **values)
         except NotFound:
             response = _error("NotFound", "no such route; try GET /vendors or POST /run", 404)
+        except RequestEntityTooLarge:
+            response = _error("RequestEntityTooLarge", f"the body is over {MAX_BODY} bytes; send only vendor, stream and params", 413)
         except HTTPException as exc:
             response = _error(type(exc).__name__, exc.description or exc.name, exc.code or 400)
         except SocialtapError as exc:
             response = _error(type(exc).__name__, str(exc), status_for(exc))
+        except Exception:
+            # A bug, not bad input: log the traceback for the operator, and give the client
+            # JSON it can parse rather than werkzeug's HTML page (and no internals).
+            log.exception("socialtap serve: unexpected error on %s %s", request.method, request.path)
+            response = _error("InternalError", INTERNAL_ERROR, 500)
         return response(environ, start_response)
 
     def _authorized(self, request: Request) -> bool:
@@ -163,7 +179,7 @@ class ServeApp:
             if key != "format":
                 raise ConfigError(f"query parameter {key!r} is not accepted: send vendor, stream and params in the JSON body")
         try:
-            body = json.loads(request.get_data(as_text=True) or "null")
+            body = json.loads(_read_body(request) or "null")
         except ValueError as exc:
             raise ConfigError(f'the body is not JSON ({exc}); send {{"vendor", "stream", "params"}}') from None
         if not isinstance(body, Mapping):
@@ -205,40 +221,72 @@ class ServeApp:
         self._stack.close()
 
 
+def _read_body(request: Request) -> str:
+    """The request body as text, at most ``MAX_BODY`` bytes; 413 past that.
+
+    Reading is what enforces the limit, with or without a Content-Length: werkzeug's own
+    check only looks at the header, and a chunked body over the limit would otherwise be
+    cut short silently and reported as bad JSON.
+    """
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise RequestEntityTooLarge()
+    data = request.stream.read(MAX_BODY + 1)
+    if len(data) > MAX_BODY:
+        raise RequestEntityTooLarge()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"the body is not UTF-8 JSON ({exc.reason} at byte {exc.start})") from None
+
+
 def _ndjson(first: Any, records: Iterator[Any]) -> Iterator[bytes]:
     if first is None:
         return
-    yield (dumps(to_item(first)) + "\n").encode()
     try:
+        yield (dumps(to_item(first)) + "\n").encode()
         for record in records:
             yield (dumps(to_item(record)) + "\n").encode()
     except SocialtapError as exc:
         yield (json.dumps({"error": {"type": type(exc).__name__, "message": str(exc)}}) + "\n").encode()
+    except Exception:
+        # The status line is long gone: the error line is the only way the client learns
+        # the stream is incomplete, so a bug must end the stream the same way.
+        log.exception("socialtap serve: unexpected error in an NDJSON stream")
+        yield (json.dumps({"error": {"type": "InternalError", "message": INTERNAL_ERROR}}) + "\n").encode()
 
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help=f"Address to bind; anything but loopback needs {TOKEN_ENV}.")
-@click.option("--port", type=int, default=8787, show_default=True, help="Port (0: any free port, printed on start).")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8787, show_default=True, help="Port (0: any free port, printed on start)."
+)
 @click.option("--sandbox", is_flag=True, help="Run every task against the vendor's offline sandbox (for trying workflows).")
 def serve_command(host: str, port: int, sandbox: bool) -> None:
-    """Serve a small HTTP JSON API for n8n's HTTP Request node until interrupted."""
+    """Serve a small HTTP JSON API for n8n's HTTP Request node until interrupted (Ctrl-C or SIGTERM)."""
     from werkzeug.serving import make_server
 
+    from socialtap.cli import check_can_listen, sigterm_interrupts
+
     token = os.environ.get(TOKEN_ENV) or None
-    if not is_loopback(host) and not token:
-        click.echo(
-            f"error: ConfigError: binding {host} exposes the vendors' credentials to the network; "
-            f"set {TOKEN_ENV} to a long random token (clients send Authorization: Bearer <token>) or bind 127.0.0.1",
-            err=True,
-        )
+    problem = bind_problem(host, token)
+    if problem:
+        click.echo(f"error: ConfigError: {problem}", err=True)
         sys.exit(ConfigError.exit_code)
     app = ServeApp(token=token, sandbox=sandbox)
-    server = make_server(host, port, app, threaded=True)
+    bind_host = host.strip("[]")  # --host [::1] and --host ::1 mean the same address
+    try:
+        check_can_listen(bind_host, port)
+        server = make_server(bind_host, port, app, threaded=True)
+    except (ConfigError, OSError) as exc:  # taken, or not an address of this machine
+        message = str(exc) if isinstance(exc, ConfigError) else f"cannot listen on {host} port {port} ({exc.strerror or exc})"
+        click.echo(f"error: ConfigError: {message}", err=True)
+        sys.exit(ConfigError.exit_code)
     bound = server.socket.getsockname()[1]
-    shown = f"[{host}]" if ":" in host else host
+    shown = f"[{bind_host}]" if ":" in bind_host else bind_host
     click.echo(f"socialtap serve listening on http://{shown}:{bound}{' (sandbox)' if sandbox else ''}; Ctrl-C to stop", err=True)
     try:
-        server.serve_forever()
+        with sigterm_interrupts():
+            server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
@@ -246,4 +294,21 @@ def serve_command(host: str, port: int, sandbox: bool) -> None:
         app.close()
 
 
-__all__ = ["ServeApp", "is_loopback", "serve_command", "status_for"]
+def bind_problem(host: str, token: str | None) -> str | None:
+    """Why serving on ``host`` with ``token`` is refused, or None when it is allowed."""
+    if is_loopback(host):
+        return None
+    if not token:
+        return (
+            f"binding {host} exposes the vendors' credentials to the network; set {TOKEN_ENV} to a long random token "
+            f"(clients send Authorization: Bearer <token>) or bind 127.0.0.1"
+        )
+    if len(token) < MIN_TOKEN_LENGTH:
+        return (
+            f"{TOKEN_ENV} is {len(token)} characters; binding {host} needs at least {MIN_TOKEN_LENGTH} "
+            f"(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    return None
+
+
+__all__ = ["ServeApp", "bind_problem", "is_loopback", "serve_command", "status_for"]

@@ -19,14 +19,16 @@ from socialtap.errors import ConfigError
 from socialtap.plugins import get_plugin_manager, get_registry
 from socialtap.testing.echo import EchoSecrets
 from socialtap.testing.hostile import HostileApp, HostileServer, serve_hostile
-from socialtap.testing.server import ServedApp, serve_app
+from socialtap.testing.server import CountingApp, ServedApp, serve_app
 
 __all__ = [
+    "CountingApp",
     "EchoSecrets",
     "HostileApp",
     "HostileServer",
     "RunningSandbox",
     "ServedApp",
+    "sandbox_app",
     "serve_app",
     "serve_hostile",
     "serve_sandbox",
@@ -87,6 +89,16 @@ def serve_sandbox(
     with serve_app(served_app, port=port) as served:
         base_path = urlsplit(vendor.base_url).path.rstrip("/")
         yield RunningSandbox(vendor_name, served.url + base_path, dict(sandbox.credentials), app, served, injector)
+
+
+def sandbox_app(vendor_name: str, *, seed: int = 0, **options: Any) -> Any:
+    """A vendor's sandbox WSGI app, unserved: the factory to serve it from a child process with
+    ``serve_app_in_subprocess("socialtap.testing:sandbox_app", kwargs={"vendor_name": ...})``."""
+    vendor = get_registry().get(vendor_name)
+    sandbox = get_plugin_manager().hook.socialtap_sandbox(vendor=vendor)
+    if sandbox is None:
+        raise ConfigError(f"vendor {vendor_name!r} ships no sandbox (no plugin answers socialtap_sandbox)")
+    return sandbox.app(seed=seed, **options)
 
 
 def sandbox_task_options(running: RunningSandbox, **options: Any) -> Any:
