@@ -20,6 +20,7 @@ from werkzeug.test import Client
 from socialtap.records import Account
 from socialtap.serve import INTERNAL_ERROR, MAX_BODY, ServeApp, bind_problem, is_loopback
 from socialtap.testing import serve_app, serve_sandbox
+from socialtap.testing.server import stop_process
 
 SOCIALTAP = str(Path(sys.executable).with_name("socialtap"))
 TOKEN = "serve-token-for-tests-0123456789"
@@ -141,9 +142,9 @@ def test_is_loopback(host, loopback):
     assert is_loopback(host) is loopback
 
 
-def test_cli_refuses_a_public_bind_without_a_token():
-    env = {k: v for k, v in os.environ.items() if k != "SOCIALTAP_SERVE_TOKEN"}
-    done = subprocess.run(
+def serve_public(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """``socialtap serve --host 0.0.0.0`` as a real process with a timeout: a regression must fail, not serve forever."""
+    return subprocess.run(
         [SOCIALTAP, "serve", "--host", "0.0.0.0", "--port", "0"],
         capture_output=True,
         text=True,
@@ -151,6 +152,11 @@ def test_cli_refuses_a_public_bind_without_a_token():
         stdin=subprocess.DEVNULL,
         timeout=30,
     )
+
+
+def test_cli_refuses_a_public_bind_without_a_token():
+    env = {k: v for k, v in os.environ.items() if k != "SOCIALTAP_SERVE_TOKEN"}
+    done = serve_public(env)
     assert done.returncode == 2 and "SOCIALTAP_SERVE_TOKEN" in done.stderr
 
 
@@ -175,20 +181,9 @@ def serve_process(*args: str, env: dict[str, str] | None = None) -> Iterator[tup
         assert "listening on http://" in line, line + proc.stderr.read()
         yield proc, line.split("listening on ", 1)[1].split(";", 1)[0].split(" ", 1)[0].strip()
     finally:
-        stop(proc)
+        stop_process(proc)
 
 
-def stop(proc: subprocess.Popen) -> None:
-    """SIGTERM, a few seconds' grace, then SIGKILL: never leave a server behind."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-    if proc.stderr is not None:
-        proc.stderr.close()
 
 
 def test_cli_serves_on_loopback(sandbox):
@@ -232,14 +227,7 @@ def test_cli_refuses_a_bad_port(port):
 
 def test_cli_refuses_a_public_bind_with_a_short_token():
     env = {**os.environ, "SOCIALTAP_SERVE_TOKEN": "short-token"}
-    done = subprocess.run(  # a real process with a timeout: a regression must fail, not serve forever
-        [SOCIALTAP, "serve", "--host", "0.0.0.0", "--port", "0"],
-        capture_output=True,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=30,
-    )
+    done = serve_public(env)
     assert done.returncode == 2 and "at least 16" in done.stderr
     assert done.stderr.startswith("error: ConfigError: ") and len(done.stderr.strip().splitlines()) == 1
     assert "short-token" not in done.stderr

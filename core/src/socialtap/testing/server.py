@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -104,8 +106,6 @@ def serve_app_in_subprocess(
     ``state(*names)`` reads the app's counters back over HTTP.
     """
     import json
-    import signal
-    import subprocess
     import sys
 
     spec = json.dumps({"factory": factory, "kwargs": kwargs or {}, "sys_path": list(sys_path)})
@@ -122,15 +122,24 @@ def serve_app_in_subprocess(
             raise RuntimeError(f"the child server did not start (said {line!r}); see its stderr above")
         yield ChildServer(process, f"http://127.0.0.1:{int(line.split()[1])}")
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
+        stop_process(process)
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """SIGTERM, a few seconds' grace, then SIGKILL, and close its pipes: never leave a server behind.
+
+    SIGTERM, not SIGINT: a process started from a background job ignores SIGINT.
+    """
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+    for pipe in (process.stdin, process.stdout, process.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 def _child(spec_text: str) -> None:
