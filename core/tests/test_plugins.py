@@ -34,7 +34,7 @@ def test_plugins_all_lists_the_internal_plugins(run_socialtap):
     example = next(row for row in rows if row["name"] == "example")
     assert example["distribution"] == "socialtap-example" and example["vendors"] == ["example"]
     assert example["hooks"] == ["socialtap_register_vendors"]
-    sandbox = next(row for row in rows if row["name"] == "socialtap.sandbox")
+    sandbox = next(row for row in rows if row["name"] == "socialtap.default_sandbox")
     assert sandbox["hooks"] == ["socialtap_sandbox"]
     assert all(row["internal"] for row in rows if row["name"] in DEFAULT_PLUGINS)
     without = {row["name"] for row in json.loads(run_socialtap("plugins").stdout)}

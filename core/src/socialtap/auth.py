@@ -1,4 +1,4 @@
-"""Auth schemes vendors declare, and the default ``socialtap_auth`` implementation.
+"""Auth schemes vendors declare (applied by the internal plugin :mod:`socialtap.default_auth`).
 
 A scheme knows which credential fields it needs and builds a ``requests`` auth object
 from them. The auth objects never show their secret in ``repr``, so a stray log line or
@@ -13,8 +13,6 @@ from typing import Protocol
 
 import attrs
 import requests
-
-from socialtap.hookspecs import hookimpl
 
 
 class HeaderAuth(requests.auth.AuthBase):
@@ -91,9 +89,3 @@ class Basic:
         else:
             encoded = credentials[self.token or ""]
         return HeaderAuth("Authorization", f"Basic {encoded}")
-
-
-@hookimpl(trylast=True)
-def socialtap_auth(vendor, credentials):
-    """Default: the scheme the vendor declared in ``Vendor.auth``."""
-    return vendor.auth.build(credentials)

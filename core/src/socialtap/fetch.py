@@ -1,4 +1,7 @@
-"""Default ``socialtap_requests``: turn a stream declaration and params into chains."""
+"""Building requests from a stream declaration and params: path, query or body, chains.
+
+Applied by the internal plugin :mod:`socialtap.default_requests`.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,7 @@ import attrs
 
 from socialtap.batching import batches, dedupe
 from socialtap.declarations import Stream, Vendor
-from socialtap.hookspecs import hookimpl
 from socialtap.http import Request
-from socialtap.pagination import NoPagination
 from socialtap.params import converter as params_converter
 
 
@@ -53,10 +54,3 @@ def chains(vendor: Vendor, stream: Stream, params: Any) -> list[tuple[str, Any]]
             for i, group in enumerate(groups)
         ]
     return [("", params)]
-
-
-@hookimpl(trylast=True)
-def socialtap_requests(vendor, stream, params):
-    """Default: path template + query/body, fan-out and batching, paginator's first page."""
-    paginator = stream.pagination or NoPagination()
-    return [paginator.first(build_request(stream, chain_params, name)) for name, chain_params in chains(vendor, stream, params)]

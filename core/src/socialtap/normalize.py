@@ -1,4 +1,7 @@
-"""Default ``socialtap_normalize``: structure into the payload model, then map."""
+"""Structuring a vendor payload into a stream's attrs model, with errors naming the field.
+
+Applied by the internal plugin :mod:`socialtap.default_normalize`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ import cattrs
 from cattrs.preconf.json import make_converter
 
 from socialtap.errors import PayloadError
-from socialtap.hookspecs import hookimpl
 
 # Vendors add fields over time: unknown keys are ignored, missing or mistyped ones are
 # errors with their path.
@@ -29,11 +31,3 @@ def structure_payload(payload: Any, model: type, *, vendor: str = "", where: str
                 vendor=vendor,
             ) from None
         raise
-
-
-@hookimpl(trylast=True)
-def socialtap_normalize(vendor, stream, request, payload):
-    """Default: ``stream.normalize(structured payload, request)``."""
-    if stream.payload_model is not None:
-        payload = structure_payload(payload, stream.payload_model, vendor=vendor.name, where=stream.name)
-    return stream.normalize(payload, request)

@@ -1,9 +1,9 @@
 """Paginators: small classes with one job each, declared on a ``Stream``.
 
 ``first(request)`` prepares the first page's request; ``next(request, response)`` gives
-the following page's request or None at the end. The default ``socialtap_next_request``
-plugin below applies a stream's declared paginator, so a vendor whose API pages in one
-of these ways never writes a pagination hook. Following a link is checked by the engine:
+the following page's request or None at the end. The internal plugin
+:mod:`socialtap.default_pagination` applies a stream's declared paginator, so a vendor
+whose API pages in one of these ways never writes a pagination hook. Following a link is checked by the engine:
 only the base URL's origin, never a URL already fetched in the chain.
 
 A request's ``url`` is either a path under the vendor's base URL (what a plugin builds
@@ -22,7 +22,6 @@ from typing import Any, Protocol
 import attrs
 
 from socialtap.errors import PayloadError
-from socialtap.hookspecs import hookimpl
 from socialtap.http import Request, Response, resolve_link
 
 
@@ -116,10 +115,3 @@ class NextLink:
 
 END = object()
 """Return from ``socialtap_next_request`` to end a chain the declared paginator would continue."""
-
-
-@hookimpl(trylast=True)
-def socialtap_next_request(vendor, stream, request, response):
-    """Default: the paginator declared on the stream (none: one page)."""
-    paginator = stream.pagination or NoPagination()
-    return paginator.next(request, response)

@@ -32,11 +32,11 @@ from socialtap.declarations import Vendor
 from socialtap.errors import ConfigError
 
 DEFAULT_PLUGINS = (
-    "socialtap.auth",
-    "socialtap.fetch",
-    "socialtap.pagination",
-    "socialtap.normalize",
-    "socialtap.sandbox",
+    "socialtap.default_auth",
+    "socialtap.default_requests",
+    "socialtap.default_pagination",
+    "socialtap.default_normalize",
+    "socialtap.default_sandbox",
 )
 ENTRY_POINT_GROUP = "socialtap"
 

@@ -7,8 +7,6 @@ from typing import Any
 
 import attrs
 
-from socialtap.hookspecs import hookimpl
-
 
 @attrs.frozen
 class Sandbox:
@@ -22,9 +20,3 @@ class Sandbox:
 
     app: Callable[..., Any]
     credentials: Mapping[str, str]
-
-
-@hookimpl(trylast=True)
-def socialtap_sandbox(vendor):
-    """Default: the sandbox the vendor declared in ``Vendor.sandbox``."""
-    return vendor.sandbox() if vendor.sandbox is not None else None

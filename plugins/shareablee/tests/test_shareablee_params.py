@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from socialtap.default_requests import socialtap_requests
 from socialtap.errors import ConfigError
-from socialtap.fetch import socialtap_requests
 from socialtap.params import validate_params
 from socialtap_shareablee import catalog
 from socialtap_shareablee.plugin import SHAREABLEE
