@@ -5,6 +5,19 @@ never sees half a file; a failed run still renames what it wrote (nothing fetche
 lost) unless the writer is aborted. SQLite upserts by each record's natural key in one
 transaction, so running the same task twice leaves no duplicate rows.
 
+Every output carries ``as_of`` (see "History" in :mod:`socialtap.records`), and SQLite keys
+on it: a daily task keeps one row per snapshot metric, post and relation per UTC day, and
+one row per vendor day of a time series. The SQLite file also has a ``socialtap_runs``
+table, one row per run (:meth:`SqliteWriter.log_run`), and typed columns; a file from an
+older socialtap is migrated when opened (see :class:`SqliteWriter`).
+
+Why hand-written SQL rather than sqlite-utils: its typed ``create``/``add_column``/``transform``
+would replace about thirty lines, but its ``insert``/``upsert`` commit each call
+(``with conn:``), while this writer keeps one transaction per run, committed only at
+checkpoints (resume) and at the end; and its upsert keys on columns, where a compound key
+of the natural-key columns would not hold (SQLite treats NULLs, such as a snapshot's
+``date``, as distinct in a key), hence the ``_key`` column computed from the natural key.
+
 Every JSON text (a JSON Lines line, a CSV cell holding a dict, a SQLite column holding a
 dict) is written with :func:`socialtap.records.dumps`, so it is always valid JSON, and
 integers of any size stay exact (SQLite keeps those outside 64 bits as decimal TEXT; see
@@ -255,7 +268,8 @@ class SqliteWriter(Writer):
         names = ", ".join(f'"{c}"' for c in ["_key", *everything])
         marks = ", ".join("?" for _ in range(len(everything) + 1))
         insert = f'INSERT OR REPLACE INTO "{temp}" ({names}) VALUES ({marks})'
-        for row in self.db.execute(f'SELECT {select} FROM "{name}" ORDER BY {order}').fetchall():
+        # Streamed: one connection may read one table while it writes another.
+        for row in self.db.execute(f'SELECT {select} FROM "{name}" ORDER BY {order}'):
             data = dict(zip(kept, row, strict=True))
             if "as_of" in columns and data.get("as_of") is None:
                 data["as_of"] = _migrated_as_of(cls, data)
@@ -292,7 +306,7 @@ class SqliteWriter(Writer):
         ``outcome`` is ``ok``, or the report's error text (already redacted by the runner).
         """
         self.db.execute(
-            f'INSERT INTO "{RUNS_TABLE}" (task_id, vendor, stream, params, window, started, finished, records, outcome) '
+            f'INSERT INTO "{RUNS_TABLE}" ("task_id", "vendor", "stream", "params", "window", "started", "finished", "records", "outcome") '
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 report.task_id,
