@@ -19,10 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from socialtap import clock
-from socialtap.errors import ChainsFailedError, PayloadError
+from socialtap.errors import AuthError, ChainsFailedError, PayloadError
 from socialtap.outputs import SQLITE_SCHEMA_VERSION, SqliteWriter
 from socialtap.records import Observation, Post, Relation, from_item, key_of, natural_key, to_item
-from socialtap.runner import Options, Task, run_to_output
+from socialtap.runner import Options, RunReport, Task, run_to_output
 from socialtap.testing import serve_sandbox
 
 METRIKA_RESOURCES = {"resources": ["instagram:natgeo", "instagram:nasa"]}
@@ -446,3 +446,30 @@ def test_every_run_leaves_a_row_in_socialtap_runs_failed_runs_too(tmp_path: Path
     assert failed[8] == caught.value.report.error and failed[8].startswith("ChainsFailedError") and "missing-dan" in failed[8]
     assert rows(out, "SELECT account_id FROM account ORDER BY 1") == [("ann",), ("bob",), ("cat",)]
     assert ok[0] != failed[0] and views[2] == "views" and json.loads(views[7]) == {"observation": 3}
+
+
+def test_a_run_that_fails_before_any_record_is_logged_only_into_an_existing_file(tmp_path: Path):
+    out, absent = tmp_path / "runs.sqlite", tmp_path / "absent.sqlite"
+    with serve_sandbox("example") as running:
+        run_into(running, "profiles", {"profile_id": ["ann"]}, "sqlite", out, DAY1)
+        wrong = {"token": "wrong-token-4242"}
+        for path in (out, absent):
+            task = Task("example", "profiles", {"profile_id": ["ann"]}, wrong, Options(base_url=running.base_url))
+            with clock.frozen(DAY2), pytest.raises(AuthError):
+                run_to_output(task, "sqlite", str(path))
+    assert not absent.exists()  # nothing fetched, nothing created
+    (first, _), (outcome, counts) = rows(out, "SELECT outcome, records FROM socialtap_runs ORDER BY id")
+    assert first == "ok" and outcome.startswith("AuthError") and json.loads(counts) == {}
+    assert "wrong-token-4242" not in outcome
+    assert rows(out, "SELECT COUNT(*) FROM account") == [(1,)]  # the earlier run's rows are untouched
+
+
+def test_the_run_window_is_stored_as_json(tmp_path: Path):
+    path = tmp_path / "window.sqlite"
+    report = RunReport("example", "views", "t1", records={"observation": 3}, window={"start": "2026-01-01", "end": "2026-01-03"})
+    at = dt.datetime(2026, 1, 4, 1, 2, 3, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    with SqliteWriter(path) as writer:
+        writer.log_run(report, params={"ids": ["ann"]}, started=at, finished=at + dt.timedelta(seconds=5))
+    assert rows(path, "SELECT window, started, finished, outcome FROM socialtap_runs") == [
+        ('{"end": "2026-01-03", "start": "2026-01-01"}', "2026-01-03T23:02:03+00:00", "2026-01-03T23:02:08+00:00", "ok")
+    ]

@@ -45,6 +45,7 @@ from typing import IO, Any
 
 import attrs
 
+from socialtap import clock
 from socialtap.errors import ConfigError, OutputBusyError
 from socialtap.records import RECORD_TYPES, TYPE_NAMES, Record, dumps, fetch_day, key_of, natural_key, to_dict, to_item
 
@@ -332,6 +333,29 @@ class SqliteWriter(Writer):
             self.db.rollback()
             self.db.close()
             self.db = None  # type: ignore[assignment]
+
+
+def log_run(
+    writer: Writer | None,
+    fmt: str,
+    path: str | Path | None,
+    report: Any,
+    *,
+    params: Mapping[str, Any] | None = None,
+    started: dt.datetime,
+) -> None:
+    """Record a finished run (``report``, a RunReport) in a SQLite output's ``socialtap_runs``.
+
+    Into ``writer``'s transaction when the run opened one; else, when the run wrote nothing
+    (it failed before its first page) but the file exists, through a writer of its own, so
+    a scheduled run that failed still shows in the file's history. A run that wrote
+    nothing into a file that does not exist creates none. Other formats: nothing.
+    """
+    if isinstance(writer, SqliteWriter) and writer.db is not None:
+        writer.log_run(report, params=params, started=started, finished=clock.now())
+    elif writer is None and fmt == "sqlite" and path not in (None, "-") and Path(path).is_file():  # type: ignore[arg-type]
+        with SqliteWriter(path) as own:  # type: ignore[arg-type]
+            own.log_run(report, params=params, started=started, finished=clock.now())
 
 
 def _is_json_field(cls: type, name: str) -> bool:

@@ -47,7 +47,7 @@ from socialtap.errors import (
     SocialtapError,
 )
 from socialtap.http import Request, page_key, resolve_url, unsafe_reason
-from socialtap.outputs import SqliteWriter, check_output, open_writer, output_lock
+from socialtap.outputs import check_output, log_run, open_writer, output_lock
 from socialtap.pagination import END
 from socialtap.params import unstructure, validate_params
 from socialtap.plugins import distribution_of, get_plugin_manager, get_registry
@@ -705,9 +705,8 @@ def run_to_output(
                 report.error = f"{type(exc).__name__}: {exc}"
                 raise
             finally:
-                if isinstance(out.writer, SqliteWriter):
-                    # A SQLite output keeps a row per run (socialtap_runs), written as it is closed.
-                    out.writer.log_run(report, params=unstructure(prepared.params), started=started, finished=clock.now())
+                # A SQLite output keeps a row per run (socialtap_runs), written as it is closed.
+                log_run(out.writer, fmt, destination, report, params=unstructure(prepared.params), started=started)
                 out.close()
     except SocialtapError as exc:
         report.error = f"{type(exc).__name__}: {exc}"
