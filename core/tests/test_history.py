@@ -473,3 +473,48 @@ def test_the_run_window_is_stored_as_json(tmp_path: Path):
     assert rows(path, "SELECT window, started, finished, outcome FROM socialtap_runs") == [
         ('{"end": "2026-01-03", "start": "2026-01-01"}', "2026-01-03T23:02:03+00:00", "2026-01-03T23:02:08+00:00", "ok")
     ]
+
+
+def test_the_cli_builds_history_from_the_clock_in_its_environment(run_socialtap, tmp_path: Path):
+    db = tmp_path / "cli.sqlite"
+    args = [
+        "run",
+        "example",
+        "profiles",
+        "-p",
+        "profile_id=a",
+        "-p",
+        "profile_id=b",
+        "--sandbox",
+        "--format",
+        "sqlite",
+        "-o",
+        str(db),
+    ]
+    for now in ("2026-02-01T08:00:00Z", "2026-02-01T20:00:00Z", "2026-02-02T08:00:00Z"):
+        done = run_socialtap(*args, env={"SOCIALTAP_NOW": now})
+        assert done.returncode == 0, done.stderr
+    assert rows(db, "SELECT as_of, COUNT(*) FROM observation GROUP BY as_of") == [("2026-02-01", 4), ("2026-02-02", 4)]
+    assert rows(db, "SELECT started, outcome FROM socialtap_runs ORDER BY id") == [
+        ("2026-02-01T08:00:00+00:00", "ok"),
+        ("2026-02-01T20:00:00+00:00", "ok"),
+        ("2026-02-02T08:00:00+00:00", "ok"),
+    ]
+
+
+@attrs.frozen
+class Counted:
+    """A record class with a plain ``int`` field (an INTEGER column)."""
+
+    vendor: str
+    count: int
+    natural_key: ClassVar[tuple[str, ...]] = ("vendor",)
+
+
+def test_an_integer_column_refuses_a_number_it_would_round(tmp_path: Path):
+    path = tmp_path / "ints.sqlite"
+    with SqliteWriter(path, record_types={"counted": Counted}) as writer:
+        writer.write(Counted("a", 2**63 - 1))
+        with pytest.raises(PayloadError, match="count"):
+            writer.write(Counted("b", 2**63))
+    assert rows(path, "SELECT vendor, count, typeof(count) FROM counted") == [("a", 2**63 - 1, "integer")]

@@ -46,7 +46,7 @@ from typing import IO, Any
 import attrs
 
 from socialtap import clock
-from socialtap.errors import ConfigError, OutputBusyError
+from socialtap.errors import ConfigError, OutputBusyError, PayloadError
 from socialtap.records import RECORD_TYPES, TYPE_NAMES, Record, dumps, fetch_day, key_of, natural_key, to_dict, to_item
 
 FORMATS = ("jsonl", "csv", "sqlite")
@@ -179,6 +179,8 @@ def sql_type(annotation: Any) -> str:
     numbers or text (``Value``: int, float or str) gets no declared type: any affinity
     would rewrite what is stored (NUMERIC turns the exact decimal TEXT of a huge integer
     into a rounded REAL; TEXT turns numbers into text), so each value keeps its own type.
+    For the same reason the writer refuses (PayloadError) an integer past 64 bits in an
+    ``int`` field's INTEGER column.
     """
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
@@ -228,6 +230,7 @@ class SqliteWriter(Writer):
         self.path = Path(path)
         self.record_types = dict(record_types if record_types is not None else RECORD_TYPES)
         self.type_names = {cls: name for name, cls in self.record_types.items()}
+        self.integer_fields = {cls: {c for c, kind in sql_columns(cls).items() if kind == "INTEGER"} for cls in self.type_names}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -287,12 +290,22 @@ class SqliteWriter(Writer):
         marks = ", ".join("?" for _ in range(len(data) + 1))
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in data)
         key = dumps(natural_key(record), ensure_ascii=True)
-        values = [key] + [_sql_value(v) for v in data.values()]
+        values = [key] + [self._checked(type(record), c, _sql_value(v)) for c, v in data.items()]
         self.db.execute(
             f'INSERT INTO "{name}" (_key, {columns}) VALUES ({marks}) ON CONFLICT(_key) DO UPDATE SET {updates}',
             values,
         )
         self.written += 1
+
+    def _checked(self, cls: type, column: str, value: Any) -> Any:
+        # An INTEGER column would turn the exact TEXT of an integer past 64 bits into a rounded
+        # REAL; only untyped (Value) columns keep it. Refuse rather than store a wrong number.
+        if isinstance(value, str) and column in self.integer_fields[cls]:
+            raise PayloadError(
+                f"field {column} of {cls.__name__} holds {value}, past SQLite's 64-bit INTEGER; "
+                f"declare the field as socialtap.records.Value (an untyped column keeps it exact), or use another format"
+            )
+        return value
 
     def log_run(
         self,
