@@ -5,6 +5,19 @@ never sees half a file; a failed run still renames what it wrote (nothing fetche
 lost) unless the writer is aborted. SQLite upserts by each record's natural key in one
 transaction, so running the same task twice leaves no duplicate rows.
 
+Every output carries ``as_of`` (see "History" in :mod:`socialtap.records`), and SQLite keys
+on it: a daily task keeps one row per snapshot metric, post and relation per UTC day, and
+one row per vendor day of a time series. The SQLite file also has a ``socialtap_runs``
+table, one row per run (:meth:`SqliteWriter.log_run`), and typed columns; a file from an
+older socialtap is migrated when opened (see :class:`SqliteWriter`).
+
+Why hand-written SQL rather than sqlite-utils: its typed ``create``/``add_column``/``transform``
+would replace about thirty lines, but its ``insert``/``upsert`` commit each call
+(``with conn:``), while this writer keeps one transaction per run, committed only at
+checkpoints (resume) and at the end; and its upsert keys on columns, where a compound key
+of the natural-key columns would not hold (SQLite treats NULLs, such as a snapshot's
+``date``, as distinct in a key), hence the ``_key`` column computed from the natural key.
+
 Every JSON text (a JSON Lines line, a CSV cell holding a dict, a SQLite column holding a
 dict) is written with :func:`socialtap.records.dumps`, so it is always valid JSON, and
 integers of any size stay exact (SQLite keeps those outside 64 bits as decimal TEXT; see
@@ -18,18 +31,23 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
+import json
 import os
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Iterator
+import types
+import typing
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import attrs
 
-from socialtap.errors import ConfigError, OutputBusyError
-from socialtap.records import RECORD_TYPES, TYPE_NAMES, Record, dumps, natural_key, to_dict, to_item
+from socialtap import clock
+from socialtap.errors import ConfigError, OutputBusyError, PayloadError
+from socialtap.records import RECORD_TYPES, TYPE_NAMES, Record, dumps, fetch_day, key_of, natural_key, to_dict, to_item
 
 FORMATS = ("jsonl", "csv", "sqlite")
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -133,33 +151,189 @@ def _sql_value(value: Any) -> Any:
     return value
 
 
-class SqliteWriter(Writer):
-    """One table per record type, keyed by the record's natural key (``_key``)."""
+# The output file's schema version (PRAGMA user_version). 0: written before history, its
+# natural keys had no ``as_of`` and its columns no types. A file of an older version is
+# rebuilt when opened (see SqliteWriter); adding a field only needs ALTER TABLE ADD COLUMN.
+SQLITE_SCHEMA_VERSION = 1
+RUNS_TABLE = "socialtap_runs"
+_RUNS_COLUMNS = (
+    ("id", "INTEGER PRIMARY KEY"),
+    ("task_id", "TEXT"),
+    ("vendor", "TEXT"),
+    ("stream", "TEXT"),
+    ("params", "TEXT"),
+    ("window", "TEXT"),
+    ("started", "TEXT"),
+    ("finished", "TEXT"),
+    ("records", "TEXT"),
+    ("outcome", "TEXT"),
+)
+_SCALAR_TYPES = {str: "TEXT", bool: "INTEGER", int: "INTEGER", float: "REAL", dt.date: "TEXT", dt.datetime: "TEXT"}
 
-    def __init__(self, path: str | Path):
+
+def sql_type(annotation: Any) -> str:
+    """The SQLite column type for a record field's type.
+
+    ``str``, dates and datetimes (ISO text) are TEXT; ``bool`` and ``int`` INTEGER;
+    ``float`` REAL; dicts, lists and tuples TEXT holding JSON. A field that may hold
+    numbers or text (``Value``: int, float or str) gets no declared type: any affinity
+    would rewrite what is stored (NUMERIC turns the exact decimal TEXT of a huge integer
+    into a rounded REAL; TEXT turns numbers into text), so each value keeps its own type.
+    For the same reason the writer refuses (PayloadError) an integer past 64 bits in an
+    ``int`` field's INTEGER column.
+    """
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        found = {sql_type(a) for a in args}
+        return found.pop() if len(found) == 1 else ""
+    origin = typing.get_origin(annotation) or annotation
+    if origin in (dict, list, tuple) or (
+        isinstance(origin, type) and issubclass(origin, (Mapping, Sequence)) and origin is not str
+    ):
+        return "TEXT"
+    return _SCALAR_TYPES.get(origin, "")
+
+
+def sql_columns(cls: type) -> dict[str, str]:
+    """Column name -> SQLite type for a record class, in field order."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: sql_type(hints[f.name]) for f in attrs.fields(cls)}
+
+
+def _ddl_columns(columns: Mapping[str, str]) -> str:
+    return ", ".join(f'"{name}" {kind}'.rstrip() for name, kind in columns.items())
+
+
+class SqliteWriter(Writer):
+    """One table per record type, keyed by the record's natural key (``_key``), plus ``socialtap_runs``.
+
+    Columns are typed from the record classes (:func:`sql_type`). On open, in the run's
+    transaction, the file is brought up to date without losing a row:
+
+    - a field a record class gained becomes a column (``ALTER TABLE ADD COLUMN``; older
+      rows hold NULL there);
+    - a file written before ``as_of`` existed (``PRAGMA user_version`` 0) has each table
+      rebuilt: typed columns, ``as_of`` filled the way a record fills it (an observation's
+      ``date``, else the UTC day of its ``fetched_at``; posts and relations, which never
+      stored when they were fetched, keep ``as_of`` NULL: their day is unknown, so no new
+      run overwrites them) and ``_key`` recomputed. Rows are copied in ``fetched_at``
+      order, then in the order they were written, so if two old rows fall on one new key
+      the later one is kept. (A file the previous writer wrote cannot have such a pair:
+      the new key holds every field of the old one; only rows edited by hand can.) Columns
+      the record classes no longer know are copied as they are.
+
+    :meth:`log_run` adds a row to ``socialtap_runs``; :func:`socialtap.runner.run_to_output`
+    calls it as the run ends, failed or not.
+    """
+
+    def __init__(self, path: str | Path, *, record_types: Mapping[str, type] | None = None):
         self.path = Path(path)
+        self.record_types = dict(record_types if record_types is not None else RECORD_TYPES)
+        self.type_names = {cls: name for name, cls in self.record_types.items()}
+        self.integer_fields = {cls: {c for c, kind in sql_columns(cls).items() if kind == "INTEGER"} for cls in self.type_names}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("BEGIN")
-        for name, cls in RECORD_TYPES.items():
-            columns = ", ".join(f'"{f.name}"' for f in attrs.fields(cls))
-            self.db.execute(f'CREATE TABLE IF NOT EXISTS "{name}" (_key TEXT PRIMARY KEY, {columns})')
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        for name, cls in self.record_types.items():
+            self._prepare_table(name, cls, rebuild=version < SQLITE_SCHEMA_VERSION)
+        self.db.execute(f'CREATE TABLE IF NOT EXISTS "{RUNS_TABLE}" ({_ddl_columns(dict(_RUNS_COLUMNS))})')
+        if version < SQLITE_SCHEMA_VERSION:
+            self.db.execute(f"PRAGMA user_version = {SQLITE_SCHEMA_VERSION}")
         self.written = 0
 
+    def _existing_columns(self, name: str) -> dict[str, str]:
+        return {row[1]: row[2] for row in self.db.execute(f'PRAGMA table_info("{name}")')}
+
+    def _prepare_table(self, name: str, cls: type, *, rebuild: bool) -> None:
+        columns = sql_columns(cls)
+        existing = self._existing_columns(name)
+        if not existing:
+            self.db.execute(f'CREATE TABLE "{name}" (_key TEXT PRIMARY KEY, {_ddl_columns(columns)})')
+        elif rebuild:
+            self._rebuild(name, cls, columns, existing)
+        else:
+            for column, kind in columns.items():
+                if column not in existing:
+                    self.db.execute(f'ALTER TABLE "{name}" ADD COLUMN "{column}" {kind}'.rstrip())
+
+    def _rebuild(self, name: str, cls: type, columns: dict[str, str], existing: dict[str, str]) -> None:
+        # Unknown columns (a field since removed, a column the user added) travel along untouched.
+        extra = {c: kind for c, kind in existing.items() if c != "_key" and c not in columns}
+        everything = {**columns, **extra}
+        temp = f"{name}__socialtap_migrating"
+        self.db.execute(f'DROP TABLE IF EXISTS "{temp}"')
+        self.db.execute(f'CREATE TABLE "{temp}" (_key TEXT PRIMARY KEY, {_ddl_columns(everything)})')
+        kept = [c for c in everything if c in existing]
+        json_columns = {c for c, kind in columns.items() if kind == "TEXT" and _is_json_field(cls, c)}
+        order = '"fetched_at", rowid' if "fetched_at" in existing else "rowid"
+        select = ", ".join(f'"{c}"' for c in kept)
+        names = ", ".join(f'"{c}"' for c in ["_key", *everything])
+        marks = ", ".join("?" for _ in range(len(everything) + 1))
+        insert = f'INSERT OR REPLACE INTO "{temp}" ({names}) VALUES ({marks})'
+        # Streamed: one connection may read one table while it writes another.
+        for row in self.db.execute(f'SELECT {select} FROM "{name}" ORDER BY {order}'):
+            data = dict(zip(kept, row, strict=True))
+            if "as_of" in columns and data.get("as_of") is None:
+                data["as_of"] = _migrated_as_of(cls, data)
+            parsed = {c: (_loads_or_text(v) if c in json_columns else v) for c, v in data.items()}
+            key = dumps(list(key_of(cls, parsed)), ensure_ascii=True)
+            self.db.execute(insert, [key, *(data.get(c) for c in everything)])
+        self.db.execute(f'DROP TABLE "{name}"')
+        self.db.execute(f'ALTER TABLE "{temp}" RENAME TO "{name}"')
+
     def write(self, record: Record) -> None:
-        name = TYPE_NAMES[type(record)]
+        name = self.type_names[type(record)]
         data = to_dict(record)
         columns = ", ".join(f'"{c}"' for c in data)
         marks = ", ".join("?" for _ in range(len(data) + 1))
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in data)
         key = dumps(natural_key(record), ensure_ascii=True)
-        values = [key] + [_sql_value(v) for v in data.values()]
+        values = [key] + [self._checked(type(record), c, _sql_value(v)) for c, v in data.items()]
         self.db.execute(
             f'INSERT INTO "{name}" (_key, {columns}) VALUES ({marks}) ON CONFLICT(_key) DO UPDATE SET {updates}',
             values,
         )
         self.written += 1
+
+    def _checked(self, cls: type, column: str, value: Any) -> Any:
+        # An INTEGER column would turn the exact TEXT of an integer past 64 bits into a rounded
+        # REAL; only untyped (Value) columns keep it. Refuse rather than store a wrong number.
+        if isinstance(value, str) and column in self.integer_fields[cls]:
+            raise PayloadError(
+                f"field {column} of {cls.__name__} holds {value}, past SQLite's 64-bit INTEGER; "
+                f"declare the field as socialtap.records.Value (an untyped column keeps it exact), or use another format"
+            )
+        return value
+
+    def log_run(
+        self,
+        report: Any,
+        *,
+        params: Mapping[str, Any] | None = None,
+        started: dt.datetime,
+        finished: dt.datetime,
+    ) -> None:
+        """Add one row to ``socialtap_runs`` for a run described by ``report`` (a RunReport).
+
+        ``outcome`` is ``ok``, or the report's error text (already redacted by the runner).
+        """
+        self.db.execute(
+            f'INSERT INTO "{RUNS_TABLE}" ("task_id", "vendor", "stream", "params", "window", "started", "finished", "records", "outcome") '
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                report.task_id,
+                report.vendor,
+                report.stream,
+                dumps(dict(params or {}), sort_keys=True, default=str),
+                None if report.window is None else dumps(report.window, sort_keys=True),
+                started.astimezone(dt.UTC).isoformat(),
+                finished.astimezone(dt.UTC).isoformat(),
+                dumps(report.records, sort_keys=True),
+                "ok" if report.error is None else report.error,
+            ),
+        )
 
     def close(self) -> None:
         if self.db is not None:
@@ -172,6 +346,57 @@ class SqliteWriter(Writer):
             self.db.rollback()
             self.db.close()
             self.db = None  # type: ignore[assignment]
+
+
+def log_run(
+    writer: Writer | None,
+    fmt: str,
+    path: str | Path | None,
+    report: Any,
+    *,
+    params: Mapping[str, Any] | None = None,
+    started: dt.datetime,
+) -> None:
+    """Record a finished run (``report``, a RunReport) in a SQLite output's ``socialtap_runs``.
+
+    Into ``writer``'s transaction when the run opened one; else, when the run wrote nothing
+    (it failed before its first page) but the file exists, through a writer of its own, so
+    a scheduled run that failed still shows in the file's history. A run that wrote
+    nothing into a file that does not exist creates none. Other formats: nothing.
+    """
+    if isinstance(writer, SqliteWriter) and writer.db is not None:
+        writer.log_run(report, params=params, started=started, finished=clock.now())
+    elif writer is None and fmt == "sqlite" and path not in (None, "-") and Path(path).is_file():  # type: ignore[arg-type]
+        with SqliteWriter(path) as own:  # type: ignore[arg-type]
+            own.log_run(report, params=params, started=started, finished=clock.now())
+
+
+def _is_json_field(cls: type, name: str) -> bool:
+    hint = typing.get_type_hints(cls)[name]
+    args = [a for a in typing.get_args(hint) if a is not type(None)] if isinstance(hint, types.UnionType) else [hint]
+    return any((typing.get_origin(a) or a) in (dict, list, tuple) for a in args)
+
+
+def _loads_or_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _migrated_as_of(cls: type, row: Mapping[str, Any]) -> str | None:
+    """``as_of`` for a row written before it existed: as the record would set it, where the row says."""
+    if row.get("date"):
+        return str(row["date"])
+    fetched = row.get("fetched_at")
+    if isinstance(fetched, str) and fetched:
+        try:
+            return fetch_day(dt.datetime.fromisoformat(fetched.replace("Z", "+00:00"))).isoformat()
+        except ValueError:
+            return None
+    return None  # posts, relations, snapshots without fetched_at: the day is unknown
 
 
 def open_writer(fmt: str, path: str | Path | None, *, stdout: IO[str] | None = None) -> Writer:

@@ -5,6 +5,31 @@ them into JSON-safe dicts and back: dates as ``YYYY-MM-DD``, datetimes as ISO 86
 Each record type has a *natural key*: the fields that identify it, so storing the same
 run twice (SQLite output) upserts instead of duplicating.
 
+History: ``as_of``, the UTC day a value describes
+-------------------------------------------------
+
+A scheduled task that runs every day builds history, because every record that holds
+values carries ``as_of`` (a ``datetime.date``) in its natural key:
+
+- ``Observation.as_of`` is the day the value refers to. For a time series (``date`` set by
+  the vendor) it *is* ``date``, so refetching an overlapping window updates those days
+  instead of adding rows, whichever day the refetch runs. For a snapshot (``date`` is
+  None: a follower count "as fetched") it is the UTC day of ``fetched_at`` (or of
+  :func:`socialtap.clock.today` when the plugin gave no ``fetched_at``): a second run on
+  the same UTC day replaces that day's row, a run the next day adds one. ``date`` stays
+  in the key too, so a vendor's daily value and a snapshot taken that day stay two rows.
+  Queries that want one day column for both kinds use ``as_of``.
+- ``Post.as_of`` and ``Relation.as_of`` are the UTC day they were fetched: ``Post.metrics``
+  and ``Relation.value`` are snapshots too, so a daily task keeps one row per post (or
+  link) per day, and the post's metrics over time are a plain ``GROUP BY as_of``. Its
+  latest state is the row with the greatest ``as_of``.
+- ``Account`` has no ``as_of``: an account's profile is latest-wins, one row per account.
+
+``as_of`` is set when the record is built (``__attrs_post_init__``), so every plugin gets
+it without a change; a plugin or a replay may pass it explicitly (a dated observation's
+``as_of`` must then equal its ``date``). Records read back from an older JSON item without
+``as_of`` get it from their ``fetched_at`` the same way.
+
 Values that stay valid in every output:
 
 - **Not-a-number and infinity never reach an output.** Python's ``json.loads`` accepts
@@ -61,6 +86,15 @@ def _finite_metrics(value: Mapping[str, Any] | None) -> dict[str, Any]:
     return {name: _finite_value(v) for name, v in (value or {}).items()}
 
 
+def fetch_day(fetched_at: dt.datetime | None) -> dt.date:
+    """The UTC day of ``fetched_at`` (a naive time is taken as UTC), or today when it is None."""
+    if fetched_at is None:
+        return clock.today()
+    if fetched_at.tzinfo is None:
+        return fetched_at.date()
+    return fetched_at.astimezone(dt.UTC).date()
+
+
 @attrs.frozen
 class Account:
     """A social account (or page, channel, profile) as a vendor sees it."""
@@ -91,8 +125,14 @@ class Post:
     text: str | None = None
     media_type: str | None = None
     metrics: dict[str, Value] = attrs.field(factory=dict, converter=_finite_metrics)
+    # Last, so positional construction by plugins keeps working; see "History" above.
+    as_of: dt.date | None = None
 
-    natural_key: ClassVar[tuple[str, ...]] = ("vendor", "platform", "post_id")
+    natural_key: ClassVar[tuple[str, ...]] = ("vendor", "platform", "post_id", "as_of")
+
+    def __attrs_post_init__(self) -> None:
+        if self.as_of is None:
+            object.__setattr__(self, "as_of", clock.today())
 
 
 @attrs.frozen
@@ -102,6 +142,8 @@ class Observation:
     ``value`` stays ``None`` when the vendor has no number (never 0); ``status`` says why.
     A value that is not finite (NaN, infinity) becomes ``None`` with status ``unavailable``.
     ``canonical`` is False when ``metric`` is the vendor's own name with no canonical twin.
+    ``as_of`` is ``date`` for a time series, else the UTC day of ``fetched_at`` (see the
+    module's "History"); a dated observation given another ``as_of`` is a PayloadError.
     """
 
     vendor: str
@@ -116,6 +158,7 @@ class Observation:
     dimensions: dict[str, str] = attrs.field(factory=dict, converter=_frozen_dict)
     unit: str | None = None
     canonical: bool = True
+    as_of: dt.date | None = None
 
     natural_key: ClassVar[tuple[str, ...]] = (
         "vendor",
@@ -124,15 +167,25 @@ class Observation:
         "entity_id",
         "metric",
         "date",
+        "as_of",
         "dimensions",
     )
 
     def __attrs_post_init__(self) -> None:
+        # Frozen: post-init is the one place fields are rewritten, before anyone can see the record.
         if not is_finite(self.value):
-            # Frozen: the one place a field is rewritten, before anyone can see the record.
             object.__setattr__(self, "value", None)
             if self.status == "available":
                 object.__setattr__(self, "status", "unavailable")
+        if self.date is not None:
+            if self.as_of is not None and self.as_of != self.date:
+                raise PayloadError(
+                    f"observation {self.metric} of {self.entity_type} {self.entity_id} is dated {self.date} "
+                    f"but as_of {self.as_of}: a dated value is as of its own date; leave as_of unset"
+                )
+            object.__setattr__(self, "as_of", self.date)
+        elif self.as_of is None:
+            object.__setattr__(self, "as_of", fetch_day(self.fetched_at))
 
 
 @attrs.frozen
@@ -146,6 +199,7 @@ class Relation:
     other_id: str
     other_name: str | None = None
     value: Value = attrs.field(default=None, converter=_finite_value)
+    as_of: dt.date | None = None
 
     natural_key: ClassVar[tuple[str, ...]] = (
         "vendor",
@@ -153,7 +207,12 @@ class Relation:
         "entity_id",
         "relation",
         "other_id",
+        "as_of",
     )
+
+    def __attrs_post_init__(self) -> None:
+        if self.as_of is None:
+            object.__setattr__(self, "as_of", clock.today())
 
 
 Record = Account | Post | Observation | Relation
@@ -268,10 +327,18 @@ def dumps(value: Any, **kwargs: Any) -> str:
 
 def natural_key(record: Record) -> tuple[str, ...]:
     """The values of the record's natural-key fields, as strings (dicts as sorted JSON)."""
-    data = to_dict(record)
+    return key_of(type(record), to_dict(record))
+
+
+def key_of(cls: type, data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The natural key of a record of ``cls`` from its JSON-safe fields (:func:`to_dict` form).
+
+    The SQLite output recomputes keys of stored rows with it when it migrates a file, so
+    it must give exactly what :func:`natural_key` gives for the record.
+    """
     return tuple(
-        json.dumps(data[name], sort_keys=True) if isinstance(data[name], (dict, list)) else str(data[name])
-        for name in type(record).natural_key
+        json.dumps(data.get(name), sort_keys=True) if isinstance(data.get(name), (dict, list)) else str(data.get(name))
+        for name in cls.natural_key  # type: ignore[attr-defined]
     )
 
 

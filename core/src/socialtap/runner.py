@@ -35,6 +35,7 @@ from typing import Any
 import attrs
 import pluggy
 
+from socialtap import clock
 from socialtap.declarations import RateLimit, Stream, Vendor
 from socialtap.engine import DEFAULT_RESPONSE_TIMEOUT, Engine, EngineOptions, user_agent
 from socialtap.errors import (
@@ -47,7 +48,7 @@ from socialtap.errors import (
     SocialtapError,
 )
 from socialtap.http import Request, page_key, resolve_url, unsafe_reason
-from socialtap.outputs import check_output, open_writer, output_lock
+from socialtap.outputs import check_output, log_run, open_writer, output_lock
 from socialtap.pagination import END
 from socialtap.params import unstructure, validate_params
 from socialtap.plugins import distribution_of, get_plugin_manager, get_registry
@@ -361,8 +362,8 @@ class _Stopped(Exception):
 
 
 def records_digest(records: list[Record]) -> str:
-    """A digest of a page's records, blind to when they were fetched (``fetched_at``)."""
-    rows = [{k: v for k, v in to_dict(r).items() if k != "fetched_at"} for r in records]
+    """A digest of a page's records, blind to when they were fetched (``fetched_at``, ``as_of``)."""
+    rows = [{k: v for k, v in to_dict(r).items() if k not in ("fetched_at", "as_of")} for r in records]
     return hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -738,10 +739,17 @@ def run_to_output(
                     out.position()  # rewind the output now: records of pages after the checkpoint are dropped
             else:
                 out = LazyOutput(lambda: open_writer(fmt, destination))
+            started = clock.now()
             try:
                 for record in _run_prepared(prepared, report, store=store, checkpoint=out.position, output=key, saved=start.checkpoints):
                     out.write(record)
+            except BaseException as exc:
+                # Set here too (as below), so the SQLite output's run row records the outcome.
+                report.error = f"{type(exc).__name__}: {exc}"
+                raise
             finally:
+                # A SQLite output keeps a row per run (socialtap_runs), written as it is closed.
+                log_run(out.writer, fmt, destination, report, params=unstructure(prepared.params), started=started)
                 out.close()
     except SocialtapError as exc:
         report.error = f"{type(exc).__name__}: {exc}"

@@ -35,8 +35,8 @@ from socialtap.testing.faults import Faults
 
 
 def comparable(records: list[Any]) -> list[dict[str, Any]]:
-    """Records as dicts without ``fetched_at`` (the only field that depends on the clock)."""
-    return [{k: v for k, v in to_item(r).items() if k != "fetched_at"} for r in records]
+    """Records as dicts without ``fetched_at`` and ``as_of`` (the fields that depend on the clock)."""
+    return [{k: v for k, v in to_item(r).items() if k not in ("fetched_at", "as_of")} for r in records]
 
 
 class ContractSuite:
