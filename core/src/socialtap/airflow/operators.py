@@ -41,7 +41,7 @@ from typing import Any
 import attrs
 
 from socialtap.airflow.hooks import SocialtapHook
-from socialtap.airflow.windows import NONE, WindowPlan, coerce_day, params_without_window, plan_window
+from socialtap.airflow.windows import NONE, WindowPlan, coerce_day, destination_id, plan_window
 from socialtap.errors import (
     AuthError,
     ChainsFailedError,
@@ -52,7 +52,7 @@ from socialtap.errors import (
 )
 from socialtap.outputs import FORMATS, open_writer
 from socialtap.plugins import get_registry
-from socialtap.runner import Options, Prepared, RunReport, Task, iter_records, prepare, run_to_output, task_id
+from socialtap.runner import Options, RunReport, Task, iter_records, prepare, run_to_output
 
 try:  # Airflow 3: the Task SDK
     from airflow.sdk import BaseOperator
@@ -95,20 +95,6 @@ def is_retryable(exc: SocialtapError) -> bool:
     if isinstance(exc, ChainsFailedError):
         return not all(isinstance(err, NO_RETRY) for _, err in exc.failures)
     return not isinstance(exc, NO_RETRY)
-
-
-def destination_id(prepared: Prepared) -> str:
-    """The id ``{socialtap_id}`` stands for: the task's stable id without its window params.
-
-    Vendor, stream, params and base URL hashed, like the runner's task id, but the date
-    window left out: every run of a windowed task (each data interval) writes to the same
-    place. For a stream without a window it is the runner's task id.
-    """
-    window = prepared.stream.window
-    if window is None:
-        return prepared.task_id
-    params = params_without_window(window, prepared.params)
-    return task_id(prepared.vendor.name, prepared.stream.name, params, prepared.base_url)
 
 
 def _context_get(context: Any, key: str) -> Any:
@@ -330,4 +316,4 @@ def _write_remote(records: Any, fmt: str, dest: Any) -> None:
             part.rename(target)
 
 
-__all__ = ["NO_RETRY", "SocialtapOperator", "infer_format", "is_retryable"]
+__all__ = ["NO_RETRY", "SocialtapOperator", "destination_id", "infer_format", "is_retryable"]

@@ -30,6 +30,7 @@ import attrs
 
 from socialtap.declarations import Window
 from socialtap.params import unstructure
+from socialtap.runner import Prepared, task_id
 
 _TICK = dt.timedelta(microseconds=1)  # datetime's resolution: end - _TICK is the last instant inside [start, end)
 
@@ -121,6 +122,20 @@ def params_without_window(window: Window | None, params: Any) -> dict[str, Any]:
     return data
 
 
+def destination_id(prepared: Prepared) -> str:
+    """The id ``{socialtap_id}`` stands for: the task's stable id without its window params.
+
+    Vendor, stream, params and base URL hashed, like the runner's task id, but the date
+    window left out: every run of a windowed task (each data interval) writes to the same
+    place. For a stream without a window it is the runner's task id.
+    """
+    window = prepared.stream.window
+    if window is None:
+        return prepared.task_id
+    params = params_without_window(window, prepared.params)
+    return task_id(prepared.vendor.name, prepared.stream.name, params, prepared.base_url)
+
+
 def coerce_day(value: dt.date | dt.datetime | str | None) -> dt.date | None:
     """``start=`` as given to the operator (a date, a datetime, or ``YYYY-MM-DD`` text, maybe templated)."""
     if value is None or value == "":
@@ -134,4 +149,12 @@ def coerce_day(value: dt.date | dt.datetime | str | None) -> dt.date | None:
     return parse_instant(str(value)).date()
 
 
-__all__ = ["WindowPlan", "coerce_day", "has_window_params", "interval_days", "params_without_window", "plan_window"]
+__all__ = [
+    "WindowPlan",
+    "coerce_day",
+    "destination_id",
+    "has_window_params",
+    "interval_days",
+    "params_without_window",
+    "plan_window",
+]
