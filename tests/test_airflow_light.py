@@ -109,8 +109,9 @@ def test_key_and_secret_go_to_login_and_password():
 # --- Scheduled pulls: the DAG run's data interval -> a stream's date window -----------------
 
 UTC = dt.UTC
+OFFSETS = st.integers(-1439, 1439).map(lambda minutes: dt.timezone(dt.timedelta(minutes=minutes)))
 AWARE = st.datetimes(
-    min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.timezones() | st.just(UTC)
+    min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.timezones() | OFFSETS | st.just(UTC)
 )
 
 

@@ -354,3 +354,12 @@ def test_operator_passes_incremental_options_when_there_is_no_interval(airflow_h
     )
     with pytest.raises(ConfigError, match=r"has a date window.*data interval.*incremental=True"):
         plain._execute(context=no_interval)
+
+
+def test_busy_output_is_retried_other_config_errors_are_not():
+    """Catchup runs of one task share its SQLite file: finding it busy is worth a retry."""
+    from socialtap.airflow.operators import is_retryable
+    from socialtap.errors import ConfigError, OutputBusyError
+
+    assert is_retryable(OutputBusyError("output /data/views.sqlite is busy"))
+    assert not is_retryable(ConfigError("start_date: expected a date"))
