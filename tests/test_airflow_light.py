@@ -188,6 +188,7 @@ def test_window_params_given_by_the_user_win():
     given_params = {"ids": ["a"], "start_date": "2025-06-01", "end_date": "2025-06-30"}
     plan = plan_window(Window(), given_params, data_interval_start=DAY1, data_interval_end=DAY2, incremental=True)
     assert plan.params == given_params and plan.source == "params" and plan.incremental is False
+    assert plan.window_dict == {"start": "2025-06-01", "end": "2025-06-30"}  # reported as given
     # One of the two is enough to count as "the user gave a window" (validation names the other).
     assert plan_window(Window(), {"end_date": "2025-06-30"}, data_interval_start=DAY1, data_interval_end=DAY2).source == "params"
 

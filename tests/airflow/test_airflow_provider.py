@@ -293,6 +293,7 @@ def test_daily_runs_fetch_their_data_interval_into_one_sqlite_file(dagbag):
     assert first["socialtap_id"] == second["socialtap_id"] and first["destination"] == second["destination"]
     assert first["total_records"] == second["total_records"] == 2
     assert reports[1]["templated"]["window_source"] == "params"
+    assert reports[1]["templated"]["window"] == {"start": "2026-01-01", "end": "2026-01-03"}
 
     destination = Path(second["destination"])
     assert destination == OUT / "history" / f"views-{second['socialtap_id']}.sqlite"

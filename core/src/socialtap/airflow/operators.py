@@ -197,7 +197,8 @@ class SocialtapOperator(BaseOperator):
             incremental=self.incremental,
         )
         if plan.source != NONE:
-            self.log.info("socialtap window from %s: %s", plan.source, plan.window_dict or "(the bookmark)")
+            described = "the bookmark" if plan.incremental else plan.window_dict or "as given"
+            self.log.info("socialtap window from %s: %s", plan.source.replace("_", " "), described)
             if self.incremental and not plan.incremental:
                 self.log.info("incremental=True not used: this run's window comes from its %s", plan.source.replace("_", " "))
         options = Options(

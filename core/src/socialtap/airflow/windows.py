@@ -105,12 +105,23 @@ def plan_window(
     if window is None:
         return WindowPlan(params, incremental, NONE, declared=False)
     if has_window_params(window, params):
-        return WindowPlan(params, False, PARAMS)
+        first, last = _day(params.get(window.start)), _day(params.get(window.end))
+        return WindowPlan(params, False, PARAMS, (first, last) if first and last else None)
     days = interval_days(data_interval_start, data_interval_end)
     if days is not None:
         params[window.start], params[window.end] = days[0].isoformat(), days[1].isoformat()
         return WindowPlan(params, False, DATA_INTERVAL, days)
     return WindowPlan(params, incremental, INCREMENTAL if incremental else NONE)
+
+
+def _day(value: Any) -> dt.date | None:
+    """A window param as a day, if it is one (validation reports it otherwise)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def params_without_window(window: Window | None, params: Any) -> dict[str, Any]:
