@@ -7,6 +7,7 @@ Run by ``make test-airflow`` with the Airflow venv's python (see conftest.py). A
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
@@ -58,6 +59,34 @@ class MalformedPage2Once:
         return self.app(environ, start_response)
 
 
+class RecordSeries:
+    """Remember the window (and ids) of every ``POST /series`` the sandbox answers."""
+
+    def __init__(self):
+        self.seen: list[dict] = []
+        self.lock = threading.Lock()
+
+    def wrap(self, app):
+        def recording(environ, start_response):
+            if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO", "").endswith("/series"):
+                body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+                environ["wsgi.input"] = io.BytesIO(body)
+                sent = json.loads(body or b"{}")
+                with self.lock:
+                    self.seen.append({k: sent.get(k) for k in ("ids", "start_date", "end_date")})
+            return app(environ, start_response)
+
+        return recording
+
+    def take(self) -> list[dict]:
+        with self.lock:
+            seen, self.seen = self.seen, []
+        return seen
+
+
+SERIES = RecordSeries()
+
+
 def connection(base_url: str, token: str) -> str:
     return json.dumps({"conn_type": "socialtap", "host": base_url, "password": token, "extra": {"vendor": "example"}})
 
@@ -69,8 +98,13 @@ def airflow_home():
     dags.mkdir(parents=True, exist_ok=True)
     shutil.copy(HERE / "dags" / "socialtap_test_dags.py", dags)
     subprocess.run([str(AIRFLOW), "db", "migrate"], check=True, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
-    with serve_sandbox("example") as sandbox, serve_sandbox("example", wrap=MalformedPage2Once) as flaky:
+    with (
+        serve_sandbox("example") as sandbox,
+        serve_sandbox("example", wrap=MalformedPage2Once) as flaky,
+        serve_sandbox("example", wrap=SERIES.wrap) as recorded,
+    ):
         os.environ["AIRFLOW_CONN_SOCIALTAP_SANDBOX"] = connection(sandbox.base_url, sandbox.credentials["token"])
+        os.environ["AIRFLOW_CONN_SOCIALTAP_RECORDED"] = connection(recorded.base_url, recorded.credentials["token"])
         os.environ["AIRFLOW_CONN_SOCIALTAP_BAD_TOKEN"] = connection(sandbox.base_url, "not-the-token")
         os.environ["AIRFLOW_CONN_SOCIALTAP_FLAKY"] = connection(flaky.base_url, flaky.credentials["token"])
         yield home
@@ -219,3 +253,114 @@ def test_no_secret_in_task_errors_or_logs(dagbag, airflow_home, monkeypatch, cap
     assert "AuthError" in text and "ConfigError" in text and "NotFoundError" in text, text[-3000:]
     for secret in {token, *echo_values(f"Bearer {token}")}:
         assert secret not in text
+
+
+def test_daily_runs_fetch_their_data_interval_into_one_sqlite_file(dagbag):
+    """Two runs of a daily data-interval DAG: each fetches the one day of its interval (the
+    interval's end is exclusive), both write to one SQLite file (``{socialtap_id}`` leaves the
+    window out), so after the second run the file holds both days. A templated window
+    (``{{ ds }}``) is the user's own and stays as rendered."""
+    import sqlite3
+    from datetime import UTC, date, datetime
+
+    dag = dagbag.get_dag("socialtap_daily_history")
+    SERIES.take()
+    reports, windows = [], []
+    # dag.test infers a manual run's interval as the last complete period before its logical
+    # date: 01-02T00:00 -> [01-01, 01-02), the interval of the scheduled run of 01-01.
+    for day in (date(2026, 1, 1), date(2026, 1, 2)):
+        run = dag.test(logical_date=datetime(day.year, day.month, day.day + 1, tzinfo=UTC))
+        assert run.state == "success", tis_by_task(run)
+        assert (run.data_interval_start.date(), run.data_interval_end.date()) == (day, date(2026, 1, day.day + 1))
+        windows.append(SERIES.take())
+        reports.append(json.loads((OUT / "history" / f"xcom-{day.isoformat()}.json").read_text()))
+
+    # The sandbox saw each run's own window: one day each, different days.
+    for day, seen in zip(("2026-01-01", "2026-01-02"), windows, strict=True):
+        daily = [w for w in seen if w["ids"] == ["alice", "bob"]]
+        assert daily == [{"ids": ["alice", "bob"], "start_date": day, "end_date": day}], seen
+    # The templated window rendered per run (ds is the logical date, 01-02 then 01-03).
+    assert [w for w in windows[0] if w["ids"] == ["carol"]] == [
+        {"ids": ["carol"], "start_date": "2025-12-31", "end_date": "2026-01-02"}
+    ]
+    assert [w for w in windows[1] if w["ids"] == ["carol"]] == [
+        {"ids": ["carol"], "start_date": "2026-01-01", "end_date": "2026-01-03"}
+    ]
+
+    first, second = (r["daily"] for r in reports)
+    assert first["window"] == {"start": "2026-01-01", "end": "2026-01-01"} and first["window_source"] == "data_interval"
+    assert second["window"] == {"start": "2026-01-02", "end": "2026-01-02"}
+    assert first["socialtap_id"] == second["socialtap_id"] and first["destination"] == second["destination"]
+    assert first["total_records"] == second["total_records"] == 2
+    assert reports[1]["templated"]["window_source"] == "params"
+    assert reports[1]["templated"]["window"] == {"start": "2026-01-01", "end": "2026-01-03"}
+
+    destination = Path(second["destination"])
+    assert destination == OUT / "history" / f"views-{second['socialtap_id']}.sqlite"
+    assert [p.name for p in (OUT / "history").glob("views-*.sqlite")] == [destination.name]
+    with sqlite3.connect(destination) as db:
+        rows = db.execute("SELECT entity_id, date FROM observation ORDER BY date, entity_id").fetchall()
+    assert rows == [
+        ("alice", "2026-01-01"),
+        ("bob", "2026-01-01"),
+        ("alice", "2026-01-02"),
+        ("bob", "2026-01-02"),
+    ]
+
+    # A rerun of the first interval (a backfill, a clear) fetches that day again and replaces it.
+    run = dag.test(logical_date=datetime(2026, 1, 2, tzinfo=UTC))
+    assert run.state == "success"
+    assert [w for w in SERIES.take() if w["ids"] == ["alice", "bob"]] == [
+        {"ids": ["alice", "bob"], "start_date": "2026-01-01", "end_date": "2026-01-01"}
+    ]
+    with sqlite3.connect(destination) as db:
+        assert db.execute("SELECT COUNT(*) FROM observation").fetchone() == (4,)
+
+
+def test_operator_passes_incremental_options_when_there_is_no_interval(airflow_home):
+    """A run without a data interval (a trigger timetable's point in time, or no logical date)
+    leaves the window to incremental; lookback_days and start pass through to the runner."""
+    from datetime import UTC, date, datetime
+
+    from socialtap.airflow.operators import SocialtapOperator
+    from socialtap.errors import ConfigError
+
+    point = datetime(2026, 1, 5, tzinfo=UTC)
+    no_interval = {"data_interval_start": point, "data_interval_end": point}
+    op = SocialtapOperator(
+        task_id="incremental_views",
+        stream="views",
+        stream_params={"ids": ["alice"]},
+        socialtap_conn_id="socialtap_sandbox",
+        destination=str(OUT / "incremental" / "views.sqlite"),
+        incremental=True,
+        lookback_days=3,
+        start="2025-12-01",
+    )
+    task = op.build_task(no_interval)
+    assert task.params == {"ids": ["alice"]}
+    assert (task.options.incremental, task.options.lookback_days, task.options.start) == (True, 3, date(2025, 12, 1))
+    # With an interval, the interval wins and the run is a plain windowed one.
+    task = op.build_task({"data_interval_start": point, "data_interval_end": datetime(2026, 1, 6, tzinfo=UTC)})
+    assert task.params == {"ids": ["alice"], "start_date": "2026-01-05", "end_date": "2026-01-05"}
+    assert task.options.incremental is False
+
+    # Neither params, nor an interval, nor incremental: the error says the three ways out.
+    plain = SocialtapOperator(
+        task_id="unwindowed_views",
+        stream="views",
+        stream_params={"ids": ["alice"]},
+        socialtap_conn_id="socialtap_sandbox",
+        destination=str(OUT / "incremental" / "plain.sqlite"),
+    )
+    with pytest.raises(ConfigError, match=r"has a date window.*data interval.*incremental=True"):
+        plain._execute(context=no_interval)
+
+
+def test_busy_output_is_retried_other_config_errors_are_not():
+    """Catchup runs of one task share its SQLite file: finding it busy is worth a retry."""
+    from socialtap.airflow.operators import is_retryable
+    from socialtap.errors import ConfigError, OutputBusyError
+
+    assert is_retryable(OutputBusyError("output /data/views.sqlite is busy"))
+    assert not is_retryable(ConfigError("start_date: expected a date"))

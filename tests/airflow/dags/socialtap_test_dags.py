@@ -110,3 +110,38 @@ with DAG("socialtap_object_storage", schedule=None, start_date=datetime(2026, 1,
         socialtap_conn_id="socialtap_sandbox",
         destination="memory://socialtap/csv",
     )
+
+# Scheduled pulls: a daily data-interval schedule; each run fetches its own interval's day
+# (see test_daily_runs_fetch_their_data_interval_into_one_sqlite_file). Airflow 3 turns a plain
+# "@daily" into a CronTriggerTimetable whose runs have no interval, hence the explicit timetable.
+from airflow.sdk import CronDataIntervalTimetable  # noqa: E402
+
+with DAG(
+    "socialtap_daily_history",
+    schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+):
+    daily = SocialtapOperator(
+        task_id="fetch_views",
+        stream="views",
+        stream_params={"ids": ["alice", "bob"]},  # no start_date/end_date: the data interval gives them
+        socialtap_conn_id="socialtap_recorded",
+        destination=OUT + "/history/views-{socialtap_id}.sqlite",
+        incremental=True,  # ignored while there is a data interval
+    )
+    templated = SocialtapOperator(
+        task_id="fetch_views_templated",
+        stream="views",
+        stream_params={"ids": ["carol"], "start_date": "{{ macros.ds_add(ds, -2) }}", "end_date": "{{ ds }}"},
+        socialtap_conn_id="socialtap_recorded",
+        destination=OUT + "/history/carol-{{ ds_nodash }}.jsonl",
+    )
+
+    @task
+    def collect_daily(report, templated_report, data_interval_start=None):
+        with open(os.path.join(OUT, "history", f"xcom-{data_interval_start.date().isoformat()}.json"), "w") as f:
+            json.dump({"daily": report, "templated": templated_report}, f)
+
+    collect_daily(daily.output, templated.output)

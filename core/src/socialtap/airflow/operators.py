@@ -16,7 +16,13 @@ Why it is shaped this way:
   stream, params and base URL hashed, never credentials), so a retry writes to the
   same place as the attempt it replaces.
 - Quota, auth and configuration errors fail the task without retrying
-  (``AirflowFailException``): waiting minutes and asking again cannot fix them.
+  (``AirflowFailException``): waiting minutes and asking again cannot fix them. An output
+  busy with another run (catchup runs sharing one SQLite file) is retried: that one passes.
+- A stream that declares a date window gets the DAG run's data interval as its window when
+  ``stream_params`` give none (:mod:`socialtap.airflow.windows`): scheduled runs, backfills
+  and catchup fetch their own days; the interval wins over ``incremental=True``, which is
+  for runs without one. ``{socialtap_id}`` leaves the window out, so every run of a task
+  writes into one file (history in one SQLite file).
 - The vendor params argument is ``stream_params``, not ``params``: ``params`` is
   Airflow's own DAG-params argument of every operator (as ``output`` is a read-only
   property), and Airflow merges DAG params into it.
@@ -35,8 +41,17 @@ from typing import Any
 import attrs
 
 from socialtap.airflow.hooks import SocialtapHook
-from socialtap.errors import AuthError, ChainsFailedError, ConfigError, QuotaError, SocialtapError
+from socialtap.airflow.windows import NONE, WindowPlan, coerce_day, destination_id, plan_window
+from socialtap.errors import (
+    AuthError,
+    ChainsFailedError,
+    ConfigError,
+    OutputBusyError,
+    QuotaError,
+    SocialtapError,
+)
 from socialtap.outputs import FORMATS, open_writer
+from socialtap.plugins import get_registry
 from socialtap.runner import Options, RunReport, Task, iter_records, prepare, run_to_output
 
 try:  # Airflow 3: the Task SDK
@@ -69,10 +84,23 @@ def infer_format(destination: str) -> str:
 
 
 def is_retryable(exc: SocialtapError) -> bool:
-    """False for errors a retry cannot fix (see NO_RETRY), including chains that all failed so."""
+    """False for errors a retry cannot fix (see NO_RETRY), including chains that all failed so.
+
+    An output busy with another run (:class:`~socialtap.errors.OutputBusyError`, a
+    ConfigError) is retryable: the other run ends, and catchup runs of one task may well
+    share a SQLite file.
+    """
+    if isinstance(exc, OutputBusyError):
+        return True
     if isinstance(exc, ChainsFailedError):
         return not all(isinstance(err, NO_RETRY) for _, err in exc.failures)
     return not isinstance(exc, NO_RETRY)
+
+
+def _context_get(context: Any, key: str) -> Any:
+    if isinstance(context, Mapping):
+        return context.get(key)
+    return None
 
 
 class SocialtapOperator(BaseOperator):
@@ -89,9 +117,16 @@ class SocialtapOperator(BaseOperator):
     :param max_pages: stop each request chain after this many pages (None: all).
     :param state_path: the checkpoint file for resuming retries (local jsonl/sqlite destinations).
     :param resume_on_retry: resume a retried attempt from its checkpoints (True) or start over.
+    :param incremental: for a stream with a date window, fetch from where the last successful
+        run of this task ended (the bookmark in ``state_path``/``$SOCIALTAP_STATE``). Only for
+        runs without a data interval: a run with one fetches its interval.
+    :param lookback_days: with ``incremental``, days refetched before the bookmark (None: the
+        stream's declared overlap).
+    :param start: with ``incremental``, the first run's start day (templated; a date or
+        ``YYYY-MM-DD``; None: the stream's default window).
     """
 
-    template_fields: Sequence[str] = ("stream_params", "destination", "stream")
+    template_fields: Sequence[str] = ("stream_params", "destination", "stream", "start")
     template_fields_renderers = {"stream_params": "json"}
     ui_color = "#e8f4fd"
 
@@ -107,6 +142,9 @@ class SocialtapOperator(BaseOperator):
         max_pages: int | None = None,
         state_path: str | None = None,
         resume_on_retry: bool = True,
+        incremental: bool = False,
+        lookback_days: int | None = None,
+        start: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -119,18 +157,28 @@ class SocialtapOperator(BaseOperator):
         self.max_pages = max_pages
         self.state_path = state_path
         self.resume_on_retry = resume_on_retry
+        self.incremental = incremental
+        self.lookback_days = lookback_days
+        self.start = start
 
     def execute(self, context: Any) -> dict[str, Any]:
         try:
-            ti = context.get("ti") if isinstance(context, Mapping) else None
-            return self._execute(try_number=int(getattr(ti, "try_number", None) or 1))
+            ti = _context_get(context, "ti")
+            return self._execute(try_number=int(getattr(ti, "try_number", None) or 1), context=context)
         except SocialtapError as exc:
             if not is_retryable(exc):
                 raise AirflowFailException(f"{type(exc).__name__}: {exc} (not retried: a retry cannot fix this)") from exc
             raise
 
-    def build_task(self) -> Task:
-        """The socialtap Task this operator runs, with the connection's credentials."""
+    def build_task(self, context: Any = None) -> Task:
+        """The socialtap Task this operator runs, with the connection's credentials.
+
+        ``context`` is the Airflow task context: its data interval fills a windowed
+        stream's window (see :mod:`socialtap.airflow.windows`).
+        """
+        return self._plan_task(context)[0]
+
+    def _plan_task(self, context: Any = None) -> tuple[Task, WindowPlan]:
         config = SocialtapHook(self.socialtap_conn_id).get_conn()
         vendor = self.vendor or config.vendor
         if vendor != config.vendor:
@@ -138,23 +186,52 @@ class SocialtapOperator(BaseOperator):
                 f"operator vendor {vendor!r} differs from connection {self.socialtap_conn_id!r}'s vendor {config.vendor!r}; "
                 f"use a connection for {vendor}"
             )
-        params = dict(self.stream_params or {})
-        options = Options(base_url=config.base_url, max_pages=self.max_pages)
-        return Task(vendor, self.stream, params, config.credentials, options)
+        if self.stream_params is not None and not isinstance(self.stream_params, Mapping):
+            raise ConfigError(f"stream_params must be a mapping of the stream's params, got {type(self.stream_params).__name__}")
+        window = get_registry().get(vendor).stream(self.stream).window
+        plan = plan_window(
+            window,
+            self.stream_params,
+            data_interval_start=_context_get(context, "data_interval_start"),
+            data_interval_end=_context_get(context, "data_interval_end"),
+            incremental=self.incremental,
+        )
+        if plan.source != NONE:
+            described = "the bookmark" if plan.incremental else plan.window_dict or "as given"
+            self.log.info("socialtap window from %s: %s", plan.source.replace("_", " "), described)
+            if self.incremental and not plan.incremental:
+                self.log.info("incremental=True not used: this run's window comes from its %s", plan.source.replace("_", " "))
+        options = Options(
+            base_url=config.base_url,
+            max_pages=self.max_pages,
+            incremental=plan.incremental,
+            lookback_days=self.lookback_days,
+            start=coerce_day(self.start),
+        )
+        return Task(vendor, self.stream, plan.params, config.credentials, options), plan
 
-    def _execute(self, try_number: int = 1) -> dict[str, Any]:
-        task = self.build_task()
-        stable_id = prepare(task).task_id  # validates before anything is written
-        destination = self._destination(stable_id)
+    def _execute(self, try_number: int = 1, context: Any = None) -> dict[str, Any]:
+        task, plan = self._plan_task(context)
+        try:
+            prepared = prepare(task)  # validates before anything is written
+        except ConfigError as exc:
+            if plan.source == NONE and plan.declared:
+                raise ConfigError(
+                    f"{exc} ({task.vendor}.{task.stream} has a date window: give it in stream_params, run the task in a "
+                    f"DAG run with a data interval, or pass incremental=True)"
+                ) from exc
+            raise
+        stable_id = prepared.task_id
+        socialtap_id = destination_id(prepared)
+        destination = self._destination(socialtap_id)
         fmt = self.output_format or infer_format(str(destination))
         report = RunReport(task.vendor, task.stream, stable_id)
         resumable = _is_local(destination) and fmt in ("jsonl", "sqlite")
         resumed = resumable and self.resume_on_retry and try_number > 1
+        if resumable or task.options.incremental:  # checkpoints and bookmarks live in the state file
+            task = attrs.evolve(task, options=attrs.evolve(task.options, state=self._state_path()))
         if resumable:
-            from socialtap.state import default_state_path
-
-            state = self.state_path or os.environ.get("SOCIALTAP_STATE") or str(default_state_path())
-            options = attrs.evolve(task.options, state=state, resume=resumed)
+            options = attrs.evolve(task.options, resume=resumed)
             run_to_output(attrs.evolve(task, options=options), fmt, str(_local_path(destination)), report=report)
         elif _is_local(destination):
             _write(iter_records(task, report=report), fmt, _local_path(destination))
@@ -163,7 +240,7 @@ class SocialtapOperator(BaseOperator):
         result = {
             "vendor": report.vendor,
             "stream": report.stream,
-            "socialtap_id": report.task_id,
+            "socialtap_id": socialtap_id,
             "destination": str(destination),
             "format": fmt,
             "records": dict(report.records),
@@ -173,12 +250,20 @@ class SocialtapOperator(BaseOperator):
             "retries": report.retries,
             "duration": round(report.duration, 3),
             "warnings": report.warnings[:20],
+            # The days fetched and where they came from: data_interval, params, incremental or none.
+            "window": report.window or plan.window_dict,
+            "window_source": plan.source,
             # A resumed attempt counts only what it fetched itself; the destination holds all.
             "resumed": resumed,
             "try_number": try_number,
         }
         self.log.info("socialtap %s.%s: %d records -> %s", report.vendor, report.stream, report.total_records, destination)
         return result
+
+    def _state_path(self) -> str:
+        from socialtap.state import default_state_path
+
+        return self.state_path or os.environ.get("SOCIALTAP_STATE") or str(default_state_path())
 
     def _destination(self, stable_id: str) -> Any:
         dest = self.destination
@@ -232,4 +317,4 @@ def _write_remote(records: Any, fmt: str, dest: Any) -> None:
             part.rename(target)
 
 
-__all__ = ["NO_RETRY", "SocialtapOperator", "infer_format", "is_retryable"]
+__all__ = ["NO_RETRY", "SocialtapOperator", "destination_id", "infer_format", "is_retryable"]

@@ -8,6 +8,7 @@ import attrs
 
 from socialtap import Account, Credential, Observation, Post, RateLimit, Relation, Stream, Vendor, hookimpl
 from socialtap.auth import Bearer
+from socialtap.declarations import Window
 from socialtap.pagination import NextLink, PageNumber
 from socialtap.params import date_range_problems
 from socialtap.records import observation, utcnow
@@ -130,6 +131,7 @@ STREAMS = (
         description="Daily views of many profiles, 3 per request.",
         batch="ids",
         payload_model=models.SeriesResponse,
+        window=Window(),
     ),
 )
 
