@@ -52,18 +52,18 @@ def plan_window(
     if bookmark is not None:
         lookback = window.lookback_days if lookback_days is None else lookback_days
         first = bookmark - dt.timedelta(days=lookback)
-        if window.earliest is not None and first < window.earliest:
-            first = window.earliest
         if first > end:
             raise ConfigError(
                 f"the bookmark of this task is {bookmark.isoformat()}, after today ({today.isoformat()}); "
                 f"the clock went back? Pass a larger --lookback, or forget the bookmark with "
                 f"`socialtap state clear TASK`"
             )
-        return first, end
-    if start is not None:
-        return start, end  # checked against earliest and end by the stream's params
-    first = today - dt.timedelta(days=window.default_days - 1)
+    elif start is not None:
+        if start > end:
+            raise ConfigError(f"--start {start.isoformat()} is after today ({today.isoformat()}); give a day up to today")
+        return start, end  # an explicit start is checked against earliest by the stream's params
+    else:
+        first = today - dt.timedelta(days=window.default_days - 1)
     if window.earliest is not None and first < window.earliest:
         first = window.earliest
     return min(first, end), end
