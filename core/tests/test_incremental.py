@@ -361,3 +361,17 @@ def test_daily_runs_that_sometimes_fail_leave_no_gap_in_history(first, runs, loo
         wanted = {origin + dt.timedelta(days=n) for n in range((bookmark - origin).days + 1)}
         first_success_start = min(covered)
         assert {d for d in wanted if d >= first_success_start} <= covered
+
+
+def test_an_incremental_run_in_python_uses_the_default_state_file_when_given_none(daily, tmp_path, monkeypatch):
+    from socialtap.state import default_state_path
+
+    _app, url = daily
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("SOCIALTAP_STATE", raising=False)
+    task = Task("daily", "series", {"key": ["a"]}, {"token": TOKEN}, Options(base_url=url, incremental=True))
+    with clock.frozen("2026-03-10"):
+        records = list(iter_records(task, plugin_manager=pm()))
+    assert len(records) == 7
+    assert str(default_state_path()).startswith(str(tmp_path / "xdg"))
+    assert bookmark_of(default_state_path()) == dt.date(2026, 3, 10), "without a state file nothing could move"

@@ -151,11 +151,12 @@ def test_a_sandbox_task_is_resumable_and_resume_of_a_finished_one_leaves_the_out
     assert refetch.returncode == 0 and "from 1 requests" in refetch.stderr
 
 
-def test_incremental_needs_no_state_flag_and_refuses_a_stream_without_a_window(tmp_path, run_socialtap):
+def test_incremental_refuses_a_stream_without_a_window_and_window_flags_without_incremental(tmp_path, run_socialtap):
+    env = {"SOCIALTAP_STATE": str(tmp_path / "state.sqlite")}
     base = ["run", "example", "views", "-p", "ids=a", "--sandbox", "-o", str(tmp_path / "v.jsonl")]
-    refused = run_socialtap("run", "example", "profiles", "-p", "profile_id=a", "--sandbox", "--incremental")
+    refused = run_socialtap("run", "example", "profiles", "-p", "profile_id=a", "--sandbox", "--incremental", env=env)
     assert refused.returncode == 2 and "has no date window" in refused.stderr
-    flags = run_socialtap(*base, "-p", "start_date=2026-03-01", "-p", "end_date=2026-03-02", "--lookback", "1")
+    flags = run_socialtap(*base, "-p", "start_date=2026-03-01", "-p", "end_date=2026-03-02", "--lookback", "1", env=env)
     assert flags.returncode == 2 and "--lookback only apply with --incremental" in flags.stderr
-    listed = run_socialtap("state", "list")
+    listed = run_socialtap("state", "list", env=env)
     assert listed.returncode == 0 and "no tasks in" in listed.stderr, "refused runs leave no task behind"

@@ -241,7 +241,8 @@ def summary(report: RunReport, output: str | None) -> str:
         )
         if n
     )
-    return f"socialtap: {report.vendor}.{report.stream}: {counts} from {report.requests} requests, {report.pages} pages{extra} in {report.duration:.2f}s{where}"
+    window = f", window {report.window['start']}..{report.window['end']}" if report.window else ""
+    return f"socialtap: {report.vendor}.{report.stream}: {counts} from {report.requests} requests, {report.pages} pages{extra}{window} in {report.duration:.2f}s{where}"
 
 
 @main.command("sandbox")

@@ -31,9 +31,22 @@ Output on resume, so that it holds every record once:
 - JSON Lines to stdout and CSV cannot be rewound: resume them at your own risk (CSV is
   refused with --resume).
 
+What ``socialtap state`` shows (see :mod:`socialtap.state_cli`), written when a run starts
+and when it ends, never credentials: ``tasks`` (vendor, stream, params, base identity,
+bookmark id), ``runs`` (the latest run of a task into an output: running, succeeded,
+failed, stopped; window, records, error) and ``bookmarks`` (incremental runs: the window
+end of the last successful run, see :mod:`socialtap.incremental`).
+
+- A run that succeeds prunes its page checkpoints (its ``runs`` row remembers that the
+  output is complete, so ``--resume`` of it says "already complete", fetches nothing and
+  leaves the output untouched, not even opened), moves its bookmark, and forgets the
+  other tasks of the same bookmark (earlier windows, now covered).
+- A failed, stopped or killed run moves nothing: its checkpoints stay for ``--resume``.
+
 The file's schema version is ``PRAGMA user_version``; a file of an earlier version is
-migrated in place when opened (its checkpoints, which did not record their output, are
-kept but never resume an output: ``--resume`` warns and starts over).
+migrated in place when opened: version 0's checkpoints, which did not record their
+output, are kept but never resume an output (``--resume`` warns and starts over);
+version 1 only gains the tables above (its checkpoints keep resuming).
 
 Problems with the state file itself (not a database, read-only, a directory that cannot
 be created) are a :class:`~socialtap.errors.ConfigError` naming the path, raised before
