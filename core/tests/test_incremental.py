@@ -273,7 +273,9 @@ def test_bookmarks_are_keyed_without_the_window_params_and_without_credentials(d
 def test_window_options_that_cannot_work_are_refused_before_any_request(daily, tmp_path, stream, params, extra, match):
     app, url = daily
     kwargs = {"incremental": True, **extra}
-    task = Task("daily", stream, {"key": ["a"], **params}, {"token": TOKEN}, Options(base_url=url, state=str(tmp_path / "s"), **kwargs))
+    task = Task(
+        "daily", stream, {"key": ["a"], **params}, {"token": TOKEN}, Options(base_url=url, state=str(tmp_path / "s"), **kwargs)
+    )
     with clock.frozen("2026-03-10"), pytest.raises(ConfigError, match=match):
         run_to_output(task, "sqlite", str(tmp_path / "o.sqlite"), plugin_manager=pm())
     assert app.windows == []
@@ -296,7 +298,13 @@ def test_a_sandbox_run_has_the_same_task_id_whatever_port_it_was_served_on(tmp_p
     ids = []
     for _ in range(2):
         with serve_sandbox("example") as running:
-            task = Task("example", "profiles", {"profile_id": ["a"]}, running.credentials, Options(base_url=running.base_url, sandbox=True))
+            task = Task(
+                "example",
+                "profiles",
+                {"profile_id": ["a"]},
+                running.credentials,
+                Options(base_url=running.base_url, sandbox=True),
+            )
             ids.append(prepare(task).task_id)
     assert ids[0] == ids[1]
     real = prepare(Task("example", "profiles", {"profile_id": ["a"]}, {"token": "t0k3n-for-test"})).task_id
@@ -326,7 +334,9 @@ def test_a_planned_window_ends_today_and_starts_where_the_rules_say(window, toda
     try:
         start, end = plan_window(window, today=today, bookmark=bookmark, lookback_days=lookback)
     except ConfigError:
-        assert bookmark is not None and bookmark - dt.timedelta(days=window.lookback_days if lookback is None else lookback) > today
+        assert (
+            bookmark is not None and bookmark - dt.timedelta(days=window.lookback_days if lookback is None else lookback) > today
+        )
         return
     assert end == today and start <= end
     if bookmark is None:
@@ -375,3 +385,16 @@ def test_an_incremental_run_in_python_uses_the_default_state_file_when_given_non
     assert len(records) == 7
     assert str(default_state_path()).startswith(str(tmp_path / "xdg"))
     assert bookmark_of(default_state_path()) == dt.date(2026, 3, 10), "without a state file nothing could move"
+
+
+def test_a_partially_failed_incremental_run_resumed_the_same_day_fetches_only_the_failed_chain(daily, tmp_path):
+    app, url = daily
+    state, out = tmp_path / "state.sqlite", tmp_path / "out.sqlite"
+    app.fail_keys = {"b"}
+    with pytest.raises(ChainsFailedError):
+        run_on("2026-03-10T06:00:00Z", url, state, out, keys=("a", "b"))
+    app.fail_keys, app.windows = set(), []
+    report = run_on("2026-03-10T07:00:00Z", url, state, out, keys=("a", "b"), resume=True)
+    assert app.windows == [("b", "2026-03-04", "2026-03-10")], "same day, same window, same task: chain a was done"
+    assert [c.status for c in report.chains] == ["skipped", "done"]
+    assert bookmark_of(state, keys=("a", "b")) == dt.date(2026, 3, 10)

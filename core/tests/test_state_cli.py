@@ -101,7 +101,9 @@ def test_finished_runs_prune_their_page_checkpoints_and_keep_their_bookmark(hist
     state, _ = history
     with sqlite3.connect(state) as db:
         by_status = dict(db.execute("SELECT status, COUNT(*) FROM runs GROUP BY status").fetchall())
-        kept = db.execute("SELECT COUNT(*) FROM checkpoints c JOIN runs r USING (task_id) WHERE r.status = 'succeeded'").fetchone()
+        kept = db.execute(
+            "SELECT COUNT(*) FROM checkpoints c JOIN runs r USING (task_id) WHERE r.status = 'succeeded'"
+        ).fetchone()
     assert by_status == {"succeeded": 2, "failed": 1}
     assert kept == (0,), "a succeeded run keeps no page checkpoint"
     assert count(state, "checkpoints") == 1, "the failed run keeps chain x's, to resume from"

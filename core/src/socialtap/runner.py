@@ -293,7 +293,9 @@ def prepare(task: Task, *, plugin_manager: pluggy.PluginManager | None = None) -
         bookmark = bookmark_id(vendor.name, stream.name, without_window(unstructure(probe), window), base)
         with contextlib.closing(StateStore(state_path(options))) as store:
             last = store.bookmark(bookmark)
-        start, end = plan_window(window, today=clock.today(), bookmark=last, lookback_days=options.lookback_days, start=options.start)
+        start, end = plan_window(
+            window, today=clock.today(), bookmark=last, lookback_days=options.lookback_days, start=options.start
+        )
         params = validate_params(stream.params, {**raw, window.start: start.isoformat(), window.end: end.isoformat()})
     fetched = None
     if stream.window is not None:

@@ -396,9 +396,7 @@ class StateStore:
     def succeeded(self, task_id: str, output: OutputKey) -> bool:
         """Whether the latest run of the task into ``output`` succeeded."""
         with self._lock:
-            row = self.db.execute(
-                "SELECT status FROM runs WHERE task_id = ? AND output = ?", (task_id, output.key)
-            ).fetchone()
+            row = self.db.execute("SELECT status FROM runs WHERE task_id = ? AND output = ?", (task_id, output.key)).fetchone()
         return bool(row) and row[0] == "succeeded"
 
     def start(self, task_id: str, output: OutputKey, *, resume: bool) -> Start:
@@ -500,7 +498,7 @@ class StateStore:
     def begin_run(self, info: TaskInfo, output: OutputKey, window: tuple[str, str] | None = None) -> None:
         """Record that a run of the task into ``output`` started (status ``running``)."""
         now = clock.now().timestamp()
-        params = json.dumps(info.params, sort_keys=True, default=str)
+        params = json.dumps(info.params, default=str)  # in declaration order, as a user reads them
         if any(secret in params for secret in self.secrets):
             raise SecurityError("the task's params carry a credential value; they are not written to the state file")
         start, end = window or (None, None)
@@ -629,8 +627,26 @@ class StateStore:
             ).fetchall()
         tasks: dict[str, dict[str, Any]] = {}
         for row in rows:
-            (task, vendor, stream, params, base, bookmark_id, created, names, output, status, w_start, w_end, records,
-             error, started, finished, bookmark, checkpoints) = row
+            (
+                task,
+                vendor,
+                stream,
+                params,
+                base,
+                bookmark_id,
+                created,
+                names,
+                output,
+                status,
+                w_start,
+                w_end,
+                records,
+                error,
+                started,
+                finished,
+                bookmark,
+                checkpoints,
+            ) = row
             if task in tasks:  # two runs started in the same instant: keep one
                 continue
             parsed = OutputKey.parse(output) if output is not None else None

@@ -40,7 +40,7 @@ def _value(value: Any) -> str:
     return str(value)
 
 
-def _params_summary(params: dict[str, Any], skip: Any = (), limit: int = 48) -> str:
+def _params_summary(params: dict[str, Any], skip: Any = (), limit: int = 56) -> str:
     """``key=value`` pairs on one line; the window params (a column of their own) and
     empty defaults left out."""
     parts = []

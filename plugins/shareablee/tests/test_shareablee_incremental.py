@@ -65,7 +65,12 @@ def test_daily_incremental_time_series_refetch_a_failed_day_and_build_history_in
         wrap = FaultInjector.wrapping(faults) if faults else None
         with serve_sandbox("shareablee", wrap=wrap) as sandbox, clock.frozen(day):
             options = Options(
-                base_url=sandbox.base_url, sandbox=True, incremental=True, state=str(state), max_attempts=1, start=dt.date(2026, 3, 1)
+                base_url=sandbox.base_url,
+                sandbox=True,
+                incremental=True,
+                state=str(state),
+                max_attempts=1,
+                start=dt.date(2026, 3, 1),
             )
             return run_to_output(Task("shareablee", "user_time_series", params, sandbox.credentials, options), "sqlite", str(out))
 
