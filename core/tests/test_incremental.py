@@ -398,3 +398,35 @@ def test_a_partially_failed_incremental_run_resumed_the_same_day_fetches_only_th
     assert app.windows == [("b", "2026-03-04", "2026-03-10")], "same day, same window, same task: chain a was done"
     assert [c.status for c in report.chains] == ["skipped", "done"]
     assert bookmark_of(state, keys=("a", "b")) == dt.date(2026, 3, 10)
+
+
+def test_serve_in_sandbox_mode_gives_its_tasks_the_sandbox_identity():
+    from werkzeug.test import EnvironBuilder
+
+    from socialtap.serve import ServeApp
+
+    ids = []
+    for _ in range(2):  # two servers, two sandboxes on two ports
+        app = ServeApp(sandbox=True)
+        try:
+            body = {"vendor": "example", "stream": "profiles", "params": {"profile_id": ["a"]}}
+            task = app._task(EnvironBuilder(method="POST", path="/run", json=body).get_request())
+            assert task.options.sandbox and task.options.base_url.startswith("http://127.0.0.1:")
+            ids.append(prepare(task).task_id)
+        finally:
+            app.close()
+    assert ids[0] == ids[1]
+
+
+def test_window_params_name_the_streams_own_params_for_a_fixed_window():
+    from socialtap.incremental import window_params
+
+    series, snapshot = DAILY.stream("series"), DAILY.stream("snapshot")
+    assert window_params(series, dt.date(2026, 3, 1), dt.date(2026, 3, 1)) == {
+        "start_date": "2026-03-01",
+        "end_date": "2026-03-01",
+    }
+    with pytest.raises(ConfigError, match="declares no date window"):
+        window_params(snapshot, dt.date(2026, 3, 1), dt.date(2026, 3, 2))
+    with pytest.raises(ConfigError, match="after its end"):
+        window_params(series, dt.date(2026, 3, 2), dt.date(2026, 3, 1))

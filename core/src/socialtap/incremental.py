@@ -31,7 +31,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from socialtap.declarations import Window
+from socialtap.declarations import Stream, Window
 from socialtap.errors import ConfigError
 
 
@@ -100,3 +100,17 @@ def check_options(window: Window | None, vendor: str, stream: str, raw: Mapping[
             f"--incremental computes {window.start} and {window.end} itself; do not pass {' or '.join(given)}. "
             f"Use --start DATE for the first window of an incremental run, or drop --incremental for a fixed window"
         )
+
+
+def window_params(stream: Stream, start: dt.date, end: dt.date) -> dict[str, str]:
+    """The params that ask ``stream`` for the days ``start`` to ``end``, both included.
+
+    For a caller that fixes the window itself instead of ``incremental`` (an Airflow data
+    interval: its end is exclusive, so pass the day before it). ConfigError when the stream
+    declares no window or ``start`` is after ``end``.
+    """
+    if stream.window is None:
+        raise ConfigError(f"stream {stream.name} declares no date window; it takes no start and end days")
+    if start > end:
+        raise ConfigError(f"the window starts {start.isoformat()}, after its end {end.isoformat()}")
+    return {stream.window.start: start.isoformat(), stream.window.end: end.isoformat()}
