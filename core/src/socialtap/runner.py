@@ -278,24 +278,25 @@ def prepare(task: Task, *, plugin_manager: pluggy.PluginManager | None = None) -
     options = task.options
     check_window_options(stream.window, vendor.name, stream.name, task.params, options)
     raw = dict(task.params)
-    bookmark = None
-    if options.incremental and stream.window is not None:
-        # Validate with a placeholder window first: the bookmark is keyed by the other
-        # params as validated (defaults filled), which a required window would block.
-        today = clock.today().isoformat()
-        probe = validate_params(stream.params, {**raw, stream.window.start: today, stream.window.end: today})
-    params = None if options.incremental else validate_params(stream.params, raw)
+    window = stream.window if options.incremental else None
+    today = clock.today()
+    if window is not None:
+        # Validate with a placeholder window first (the day before today to today, which a
+        # strict start-before-end check accepts too): the bookmark is keyed by the other
+        # params as validated, defaults filled in, and a required window would block that.
+        placeholder = {window.start: (today - dt.timedelta(days=1)).isoformat(), window.end: today.isoformat()}
+        params = validate_params(stream.params, {**raw, **placeholder})
+    else:
+        params = validate_params(stream.params, raw)
     credentials = resolve_credentials(vendor, task.credentials)
     base_url = resolve_base_url(vendor, options.base_url)
     base = base_identity(vendor, base_url, options)
-    if options.incremental and stream.window is not None:
-        window = stream.window
-        bookmark = bookmark_id(vendor.name, stream.name, without_window(unstructure(probe), window), base)
+    bookmark = None
+    if window is not None:
+        bookmark = bookmark_id(vendor.name, stream.name, without_window(unstructure(params), window), base)
         with contextlib.closing(StateStore(state_path(options))) as store:
             last = store.bookmark(bookmark)
-        start, end = plan_window(
-            window, today=clock.today(), bookmark=last, lookback_days=options.lookback_days, start=options.start
-        )
+        start, end = plan_window(window, today=today, bookmark=last, lookback_days=options.lookback_days, start=options.start)
         params = validate_params(stream.params, {**raw, window.start: start.isoformat(), window.end: end.isoformat()})
     fetched = None
     if stream.window is not None:
