@@ -18,6 +18,10 @@ fills them so that daily runs build history without gaps:
 - window params given explicitly together with ``incremental`` are refused: an
   incremental run's window is computed, so that its bookmark means one thing.
 
+The task id hashes the window, so each day's run is its own task: with ``--resume``, a run
+that failed or was killed resumes on the same day (same bookmark, same window), while the
+run after a successful one has a new window and simply fetches it.
+
 The bookmark is keyed by :func:`bookmark_id`: vendor, stream, the params *without* the
 window params, and the task's base identity (the base URL, or ``sandbox:<vendor>``),
 never credentials. It moves only when a run succeeds (see :mod:`socialtap.state`).
