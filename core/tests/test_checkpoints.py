@@ -170,7 +170,8 @@ def test_a_state_file_of_the_previous_schema_migrates_and_its_checkpoints_never_
     assert items(out, "jsonl") == everything(keys=["k0"], pages=2)
     with sqlite3.connect(legacy) as db:
         assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
-        assert {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} == {"checkpoints", "outputs"}
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert tables == {"checkpoints", "outputs", "tasks", "runs", "bookmarks"}
         assert db.execute("SELECT task_id, output, chain, done FROM checkpoints WHERE output = ''").fetchall() == [
             (task_id, "", "", 1)
         ], "the old rows are kept (migrated), not dropped"

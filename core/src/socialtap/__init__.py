@@ -4,7 +4,7 @@ The public API: :class:`Task` and :func:`run` / :func:`iter_records` to fetch,
 ``hookimpl`` and the declarations to write a vendor plugin.
 """
 
-from socialtap.declarations import Credential, RateLimit, Stream, Vendor
+from socialtap.declarations import Credential, RateLimit, Stream, Vendor, Window
 from socialtap.errors import (
     AuthError,
     ConfigError,
@@ -41,6 +41,7 @@ __all__ = [
     "Stream",
     "Task",
     "Vendor",
+    "Window",
     "VendorError",
     "hookimpl",
     "iter_records",

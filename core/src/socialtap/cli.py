@@ -227,6 +227,9 @@ def streams(vendor: str, as_json: bool) -> None:
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failing chain instead of finishing the others.")
 @click.option("--state", "state_path", metavar="PATH", envvar="SOCIALTAP_STATE", help="Checkpoint file [default: user state dir].")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of the same task after its last written page.")
+@click.option("--incremental", is_flag=True, help="Fetch the date window from the last successful run's end (minus --lookback) to today.")
+@click.option("--start", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day of the first --incremental window.")
+@click.option("--lookback", "lookback", type=click.IntRange(min=0), metavar="DAYS", help="Days an --incremental run refetches before its bookmark.")
 @click.option("--rate-limit-db", metavar="PATH", envvar="SOCIALTAP_RATE_LIMIT_DB", help="SQLite rate-limit bucket shared by processes.")
 @click.option("--rate-limit-url", metavar="URL", envvar="SOCIALTAP_RATE_LIMIT_URL", help="redis://… bucket shared by machines.")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
@@ -244,6 +247,9 @@ def run(
     fail_fast: bool,
     state_path: str | None,
     resume: bool,
+    incremental: bool,
+    start: Any,
+    lookback: int | None,
     rate_limit_db: str | None,
     rate_limit_url: str | None,
     debug: bool,
@@ -272,6 +278,9 @@ def run(
             fail_fast=fail_fast,
             state=state_path or str(default_state_path()),
             resume=resume,
+            incremental=incremental,
+            start=start.date() if start is not None else None,
+            lookback_days=lookback,
             rate_limit_db=rate_limit_db,
             rate_limit_url=rate_limit_url,
             progress=True,
@@ -282,7 +291,7 @@ def run(
                 from socialtap.testing import serve_sandbox
 
                 running = stack.enter_context(serve_sandbox(vendor))
-                options = attrs.evolve(options, base_url=running.base_url)
+                options = attrs.evolve(options, base_url=running.base_url, sandbox=True)
                 credentials = running.credentials
             task = Task(vendor, stream, params, credentials, options)
             report = RunReport(vendor, stream, "")
@@ -308,7 +317,8 @@ def summary(report: RunReport, output: str | None) -> str:
         )
         if n
     )
-    return f"socialtap: {report.vendor}.{report.stream}: {counts} from {report.requests} requests, {report.pages} pages{extra} in {report.duration:.2f}s{where}"
+    window = f", window {report.window['start']}..{report.window['end']}" if report.window else ""
+    return f"socialtap: {report.vendor}.{report.stream}: {counts} from {report.requests} requests, {report.pages} pages{extra}{window} in {report.duration:.2f}s{where}"
 
 
 @main.command("sandbox")
@@ -358,12 +368,14 @@ def new_plugin_command(name: str, directory: str) -> None:
 
 
 def _add_surface_commands() -> None:
-    """`socialtap n8n` and `socialtap serve` live in their own modules (surfaces helper)."""
+    """`socialtap n8n`, `serve` and `state` live in their own modules (surfaces helper)."""
     from socialtap.n8n import n8n_command
     from socialtap.serve import serve_command
+    from socialtap.state_cli import state_group
 
     main.add_command(n8n_command)
     main.add_command(serve_command)
+    main.add_command(state_group)
 
 
 _add_surface_commands()

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 import pluggy
@@ -48,6 +49,8 @@ from socialtap.errors import (
     SocialtapError,
 )
 from socialtap.http import Request, page_key, resolve_url, unsafe_reason
+from socialtap.incremental import bookmark_id, plan_window, without_window
+from socialtap.incremental import check_options as check_window_options
 from socialtap.outputs import check_output, log_run, open_writer, output_lock
 from socialtap.pagination import END
 from socialtap.params import unstructure, validate_params
@@ -58,11 +61,13 @@ from socialtap.records import TYPE_NAMES, Record, to_dict
 from socialtap.retry import RetryPolicy
 from socialtap.secrets import secret_values
 from socialtap.state import (
+    Bookmark,
     Checkpoint,
     LazyOutput,
     OutputKey,
     Start,
     StateStore,
+    TaskInfo,
     default_state_path,
     open_output,
     request_from_json,
@@ -105,8 +110,12 @@ class Options:
     # successful run of the same task ended, minus ``lookback_days`` (None: the stream's
     # declared overlap); ``start`` is the first run's start (None: the stream's default window).
     incremental: bool = False
-    lookback_days: int | None = None
+    lookback_days: int | None = attrs.field(default=None, validator=attrs.validators.optional(attrs.validators.ge(0)))
     start: dt.date | None = None
+    # base_url is a sandbox of the task's vendor served on a random local port (the CLI's
+    # --sandbox, ServeApp(sandbox=True)): the task's identity is then ``sandbox:<vendor>``,
+    # not the port's URL, so a sandbox run can be resumed and keeps its bookmark.
+    sandbox: bool = False
 
 
 @attrs.frozen
@@ -177,6 +186,27 @@ class Prepared:
     base_url: str
     task_id: str
     plugin_manager: Any = attrs.field(repr=False)
+    # What identifies the server in task and bookmark ids: the base URL or ``sandbox:<vendor>``.
+    base: str = ""
+    # Incremental runs: the bookmark this run reads and, when it succeeds, moves.
+    bookmark_id: str | None = None
+    # The date window this run fetches (inclusive ISO days), for a stream that declares one.
+    window: tuple[str, str] | None = None
+
+    def task_info(self) -> TaskInfo:
+        """What the state file keeps of this task (never credentials)."""
+        window = self.stream.window
+        names = (window.start, window.end) if window is not None else ()
+        return TaskInfo(
+            self.task_id, self.vendor.name, self.stream.name, unstructure(self.params), self.base, self.bookmark_id, names
+        )
+
+    def bookmark(self) -> Bookmark | None:
+        """The bookmark a successful incremental run leaves: its window end."""
+        if self.bookmark_id is None or self.window is None:
+            return None
+        params = without_window(unstructure(self.params), self.stream.window)
+        return Bookmark(self.bookmark_id, params, self.window[0], self.window[1])
 
 
 def resolve_credentials(vendor: Vendor, explicit: Mapping[str, str] | None) -> dict[str, str]:
@@ -261,17 +291,75 @@ def task_id(vendor: str, stream: str, params: Any, base_url: str) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+def base_identity(vendor: Vendor, base_url: str, options: Options) -> str:
+    """What task and bookmark ids hash for the server: ``sandbox:<vendor>`` for a sandbox
+    run (its port changes every time), else the base URL. A sandbox is served on loopback:
+    ``Options.sandbox`` with any other URL is refused, so it cannot pass for a vendor's sandbox."""
+    if not options.sandbox:
+        return base_url
+    host = (urlsplit(base_url).hostname or "").lower()
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise ConfigError(
+            f"Options.sandbox is for a sandbox served on this machine, but the base URL's host is {host!r}; "
+            f"drop sandbox=True, or use `socialtap run --sandbox`"
+        )
+    return f"sandbox:{vendor.name}"
+
+
 def prepare(task: Task, *, plugin_manager: pluggy.PluginManager | None = None) -> Prepared:
-    """Resolve and validate everything about a task; raise ConfigError on any problem."""
+    """Resolve and validate everything about a task; raise ConfigError on any problem.
+
+    An incremental task (``Options.incremental``) gets its window here (see
+    :mod:`socialtap.incremental`): the bookmark is read from the state file, so the
+    task id (which hashes the window) is known before any request.
+    """
     pm = plugin_manager or get_plugin_manager()
     registry = get_registry(plugin_manager)
     vendor = registry.get(task.vendor)
     stream = vendor.stream(task.stream)
-    params = validate_params(stream.params, task.params)
+    options = task.options
+    check_window_options(stream.window, vendor.name, stream.name, task.params, options)
+    raw = dict(task.params)
+    window = stream.window if options.incremental else None
+    today = clock.today()
+    if window is not None:
+        # Validate with a placeholder window first (the day before today to today, which a
+        # strict start-before-end check accepts too): the bookmark is keyed by the other
+        # params as validated, defaults filled in, and a required window would block that.
+        placeholder = {window.start: (today - dt.timedelta(days=1)).isoformat(), window.end: today.isoformat()}
+        params = validate_params(stream.params, {**raw, **placeholder})
+    else:
+        params = validate_params(stream.params, raw)
     credentials = resolve_credentials(vendor, task.credentials)
-    base_url = resolve_base_url(vendor, task.options.base_url)
-    Backend.resolve(task.options.rate_limit_db, task.options.rate_limit_url)  # a bad bucket location fails here, not mid-run
-    return Prepared(task, vendor, stream, params, credentials, base_url, task_id(vendor.name, stream.name, params, base_url), pm)
+    base_url = resolve_base_url(vendor, options.base_url)
+    Backend.resolve(options.rate_limit_db, options.rate_limit_url)  # a bad bucket location fails here, not mid-run
+    base = base_identity(vendor, base_url, options)
+    bookmark = None
+    if window is not None:
+        bookmark = bookmark_id(vendor.name, stream.name, without_window(unstructure(params), window), base)
+        with contextlib.closing(StateStore(state_path(options))) as store:
+            last = store.bookmark(bookmark)
+        start, end = plan_window(window, today=today, bookmark=last, lookback_days=options.lookback_days, start=options.start)
+        params = validate_params(stream.params, {**raw, window.start: start.isoformat(), window.end: end.isoformat()})
+    fetched = None
+    if stream.window is not None:
+        values = unstructure(params)
+        first, last_day = values.get(stream.window.start), values.get(stream.window.end)
+        if first is not None and last_day is not None:
+            fetched = (str(first), str(last_day))
+    return Prepared(
+        task,
+        vendor,
+        stream,
+        params,
+        credentials,
+        base_url,
+        task_id(vendor.name, stream.name, params, base),
+        pm,
+        base=base,
+        bookmark_id=bookmark,
+        window=fetched,
+    )
 
 
 def run_secrets(prepared: Prepared, auth: Any = None) -> frozenset[str]:
@@ -321,10 +409,18 @@ def make_engine(prepared: Prepared) -> Engine:
     )
 
 
+def state_path(options: Options) -> str | None:
+    """``Options.state``, else ``$SOCIALTAP_STATE``, else the default path when resuming or
+    incremental (both need a state file), else None (no checkpoints)."""
+    path = options.state or os.environ.get("SOCIALTAP_STATE")
+    if path:
+        return path
+    return str(default_state_path()) if options.resume or options.incremental else None
+
+
 def open_state(prepared: Prepared) -> StateStore | None:
-    """The task's state file: ``Options.state``, else ``$SOCIALTAP_STATE``, else the default when resuming."""
-    options = prepared.task.options
-    path = options.state or os.environ.get("SOCIALTAP_STATE") or (str(default_state_path()) if options.resume else None)
+    """The task's state file (:func:`state_path`), or None."""
+    path = state_path(prepared.task.options)
     if path is None:
         return None
     return StateStore(path, secrets=run_secrets(prepared))
@@ -443,6 +539,7 @@ def iter_records(
         report = RunReport(prepared.vendor.name, prepared.stream.name, prepared.task_id)
     else:
         report.vendor, report.stream, report.task_id = prepared.vendor.name, prepared.stream.name, prepared.task_id
+    report.window = _window_dict(prepared)
     store = open_state(prepared)
     try:
         saved: dict[str, Checkpoint] = {}
@@ -450,11 +547,48 @@ def iter_records(
         if store is not None:
             start = store.start(prepared.task_id, output, resume=task.options.resume)
             report.warnings.extend(start.warnings)
+            if start.complete:
+                return
             saved = start.checkpoints
-        yield from _run_prepared(prepared, report, store=store, checkpoint=checkpoint, output=output, saved=saved)
+        with _recorded(prepared, report, store, output):
+            yield from _run_prepared(prepared, report, store=store, checkpoint=checkpoint, output=output, saved=saved)
     finally:
         if store is not None:
             store.close()
+
+
+def _window_dict(prepared: Prepared) -> dict[str, str] | None:
+    return {"start": prepared.window[0], "end": prepared.window[1]} if prepared.window else None
+
+
+@contextlib.contextmanager
+def _recorded(prepared: Prepared, report: RunReport, store: StateStore | None, output: OutputKey) -> Iterator[None]:
+    """Record the run in the state file: running, then how it ended.
+
+    Only a run that got to its end (every chain done, output closed by the caller's block)
+    succeeds, and only then does an incremental bookmark move. A failed or partially
+    failed run (ChainsFailedError) is ``failed``; one interrupted (Ctrl-C, a consumer
+    that stopped reading) is ``stopped``; one killed outright stays ``running``. Each
+    leaves the bookmark where it was, so the next run fetches that window again.
+    """
+    if store is None:
+        yield
+        return
+    info = prepared.task_info()
+    store.begin_run(info, output, prepared.window)
+    try:
+        yield
+    except BaseException as exc:
+        failed = isinstance(exc, Exception) and not isinstance(exc, GeneratorExit)
+        error = f"{type(exc).__name__}: {exc}" if failed else None
+        store.finish_run(info, output, "failed" if failed else "stopped", records=report.total_records, error=error)
+        raise
+    bookmark = prepared.bookmark()
+    if bookmark is not None and any("--max-pages" in w for w in report.warnings):
+        # The window was not fetched to its end: the next run must start where this one did.
+        report.warnings.append("the bookmark was not moved: --max-pages cut a chain short, so the window is incomplete")
+        bookmark = None
+    store.finish_run(info, output, "succeeded", records=report.total_records, bookmark=bookmark)
 
 
 def _run_prepared(
@@ -730,7 +864,10 @@ def run_to_output(
             # Set only now: a caller (the CLI) reads a task id as "the run started", so an
             # output or state problem found above is reported alone, without a summary.
             report.vendor, report.stream, report.task_id = prepared.vendor.name, prepared.stream.name, prepared.task_id
+            report.window = _window_dict(prepared)
             report.warnings.extend(start.warnings)
+            if start.complete:
+                return report  # the output is left untouched: not even opened
             if store is not None:
                 out = LazyOutput(
                     lambda: open_output(fmt, destination, prepared.task_id, resume=start.resuming, position=start.position)
@@ -740,17 +877,20 @@ def run_to_output(
             else:
                 out = LazyOutput(lambda: open_writer(fmt, destination))
             started = clock.now()
-            try:
-                for record in _run_prepared(prepared, report, store=store, checkpoint=out.position, output=key, saved=start.checkpoints):
-                    out.write(record)
-            except BaseException as exc:
-                # Set here too (as below), so the SQLite output's run row records the outcome.
-                report.error = f"{type(exc).__name__}: {exc}"
-                raise
-            finally:
-                # A SQLite output keeps a row per run (socialtap_runs), written as it is closed.
-                log_run(out.writer, fmt, destination, report, params=unstructure(prepared.params), started=started)
-                out.close()
+            with _recorded(prepared, report, store, key):
+                try:
+                    for record in _run_prepared(
+                        prepared, report, store=store, checkpoint=out.position, output=key, saved=start.checkpoints
+                    ):
+                        out.write(record)
+                except BaseException as exc:
+                    # Set here too (as below), so the SQLite output's run row records the outcome.
+                    report.error = f"{type(exc).__name__}: {exc}"
+                    raise
+                finally:
+                    # A SQLite output keeps a row per run (socialtap_runs), written as it is closed.
+                    log_run(out.writer, fmt, destination, report, params=unstructure(prepared.params), started=started)
+                    out.close()
     except SocialtapError as exc:
         report.error = f"{type(exc).__name__}: {exc}"
         exc.report = report  # type: ignore[attr-defined]

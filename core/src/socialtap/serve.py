@@ -203,7 +203,7 @@ class ServeApp:
         credentials = None
         if self.sandbox:
             running = self._sandbox(vendor)
-            options = attrs.evolve(options, base_url=running.base_url)
+            options = attrs.evolve(options, base_url=running.base_url, sandbox=True)
             credentials = running.credentials
         return Task(vendor, stream, dict(params), credentials, options)
 

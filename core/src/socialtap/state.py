@@ -31,9 +31,22 @@ Output on resume, so that it holds every record once:
 - JSON Lines to stdout and CSV cannot be rewound: resume them at your own risk (CSV is
   refused with --resume).
 
+What ``socialtap state`` shows (see :mod:`socialtap.state_cli`), written when a run starts
+and when it ends, never credentials: ``tasks`` (vendor, stream, params, base identity,
+bookmark id), ``runs`` (the latest run of a task into an output: running, succeeded,
+failed, stopped; window, records, error) and ``bookmarks`` (incremental runs: the window
+end of the last successful run, see :mod:`socialtap.incremental`).
+
+- A run that succeeds prunes its page checkpoints (its ``runs`` row remembers that the
+  output is complete, so ``--resume`` of it says "already complete", fetches nothing and
+  leaves the output untouched, not even opened), moves its bookmark, and forgets the
+  other tasks of the same bookmark (earlier windows, now covered).
+- A failed, stopped or killed run moves nothing: its checkpoints stay for ``--resume``.
+
 The file's schema version is ``PRAGMA user_version``; a file of an earlier version is
-migrated in place when opened (its checkpoints, which did not record their output, are
-kept but never resume an output: ``--resume`` warns and starts over).
+migrated in place when opened: version 0's checkpoints, which did not record their
+output, are kept but never resume an output (``--resume`` warns and starts over);
+version 1 only gains the tables above (its checkpoints keep resuming).
 
 Problems with the state file itself (not a database, read-only, a directory that cannot
 be created) are a :class:`~socialtap.errors.ConfigError` naming the path, raised before
@@ -42,6 +55,7 @@ any request.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -53,13 +67,15 @@ from typing import IO, Any
 
 import attrs
 
+from socialtap import clock
 from socialtap.errors import ConfigError, SecurityError
 from socialtap.http import Request
 from socialtap.outputs import JsonLinesWriter, SqliteWriter, Writer, open_writer
 
 ENV_STATE = "SOCIALTAP_STATE"
-SCHEMA_VERSION = 1
-# Version 0 keyed checkpoints by task id alone; version 1 adds the output to the key.
+SCHEMA_VERSION = 2
+# Version 0 keyed checkpoints by task id alone; version 1 adds the output to the key;
+# version 2 adds what `socialtap state` shows (tasks, runs) and incremental bookmarks.
 SCHEMA = (
     """
     CREATE TABLE IF NOT EXISTS checkpoints (
@@ -81,6 +97,49 @@ SCHEMA = (
         position TEXT,
         updated_at REAL NOT NULL,
         PRIMARY KEY (task_id, output)
+    )
+    """,
+    # What a task is, written when a run starts (params are credential-free; ``base`` is
+    # the base URL or ``sandbox:<vendor>``), so `socialtap state list` can say it.
+    """
+    CREATE TABLE IF NOT EXISTS tasks (
+        task_id TEXT PRIMARY KEY,
+        vendor TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        params TEXT NOT NULL,
+        base TEXT NOT NULL,
+        bookmark_id TEXT,
+        window_params TEXT,
+        created_at REAL NOT NULL
+    )
+    """,
+    # The latest run of a task into an output: running, succeeded, failed or stopped.
+    """
+    CREATE TABLE IF NOT EXISTS runs (
+        task_id TEXT NOT NULL,
+        output TEXT NOT NULL,
+        status TEXT NOT NULL,
+        window_start TEXT,
+        window_end TEXT,
+        records INTEGER,
+        error TEXT,
+        started_at REAL NOT NULL,
+        finished_at REAL,
+        PRIMARY KEY (task_id, output)
+    )
+    """,
+    # Incremental bookmarks: the window end of the last successful run, per bookmark id.
+    """
+    CREATE TABLE IF NOT EXISTS bookmarks (
+        bookmark_id TEXT PRIMARY KEY,
+        vendor TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        params TEXT NOT NULL,
+        base TEXT NOT NULL,
+        window_start TEXT,
+        window_end TEXT NOT NULL,
+        task_id TEXT,
+        updated_at REAL NOT NULL
     )
     """,
 )
@@ -169,6 +228,37 @@ def request_from_json(data: dict[str, Any], params: Any) -> Request:
 
 
 @attrs.frozen
+class TaskInfo:
+    """What `socialtap state` shows of a task; never credentials (``base`` is the base URL
+    or ``sandbox:<vendor>``; base URLs with user info are refused before this)."""
+
+    task_id: str
+    vendor: str
+    stream: str
+    params: Any
+    base: str
+    bookmark_id: str | None = None
+    # The names of the stream's window params (shown as the window, not among the params).
+    window_params: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Bookmark:
+    """Where an incremental task's next window starts from: the end of its last successful run."""
+
+    bookmark_id: str
+    params: Any
+    window_start: str
+    window_end: str
+
+
+def _iso(timestamp: float | None) -> str | None:
+    if timestamp is None:
+        return None
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@attrs.frozen
 class Checkpoint:
     """A chain's saved point: its next request (None when done) and pages fetched so far."""
 
@@ -186,6 +276,9 @@ class Start:
     checkpoints: dict[str, Checkpoint] = attrs.field(factory=dict)
     position: Any = None
     warnings: tuple[str, ...] = ()
+    # ``--resume`` of a run that succeeded into this very output: nothing to do, and the
+    # output must be left exactly as it is (its checkpoints were pruned when it finished).
+    complete: bool = False
 
     @property
     def resuming(self) -> bool:
@@ -240,7 +333,7 @@ class StateStore:
                     f"the state file {self.path} has schema version {version}, newer than this socialtap knows "
                     f"({SCHEMA_VERSION}); upgrade socialtap, or {HINT}"
                 )
-            if version < SCHEMA_VERSION:
+            if version < 1:
                 tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
                 for name in ("checkpoints", "outputs"):
                     if name in tables:
@@ -259,6 +352,9 @@ class StateStore:
                         "SELECT task_id, '', position, updated_at FROM outputs_v0"
                     )
                     db.execute("DROP TABLE outputs_v0")
+            # Version 1 -> 2 only adds tables: its checkpoints keep resuming their outputs.
+            for statement in SCHEMA:
+                db.execute(statement)
             # Always written, even unchanged: a read-only file fails here, before any request.
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             db.execute("COMMIT")
@@ -288,10 +384,20 @@ class StateStore:
         return json.loads(row[0]) if row and row[0] is not None else None
 
     def outputs_of(self, task_id: str) -> list[str]:
-        """The output keys a task has checkpoints for."""
+        """The output keys a task has checkpoints for, or a finished run into."""
         with self._lock:
-            rows = self.db.execute("SELECT DISTINCT output FROM checkpoints WHERE task_id = ?", (task_id,)).fetchall()
-        return [row[0] for row in rows]
+            rows = self.db.execute(
+                "SELECT output FROM checkpoints WHERE task_id = ? UNION "
+                "SELECT output FROM runs WHERE task_id = ? AND status = 'succeeded'",
+                (task_id, task_id),
+            ).fetchall()
+        return sorted(row[0] for row in rows)
+
+    def succeeded(self, task_id: str, output: OutputKey) -> bool:
+        """Whether the latest run of the task into ``output`` succeeded."""
+        with self._lock:
+            row = self.db.execute("SELECT status FROM runs WHERE task_id = ? AND output = ?", (task_id, output.key)).fetchone()
+        return bool(row) and row[0] == "succeeded"
 
     def start(self, task_id: str, output: OutputKey, *, resume: bool) -> Start:
         """Decide where a run of ``task_id`` into ``output`` starts, and clear what it invalidates.
@@ -305,6 +411,14 @@ class StateStore:
             checkpoints = self.load(task_id, output)
             if checkpoints:
                 return Start(checkpoints, self.output_position(task_id, output))
+            if self.succeeded(task_id, output):
+                return Start(
+                    warnings=(
+                        f"already complete: an earlier run of this task wrote {output.describe()} to the end, so "
+                        f"nothing was fetched and the output was left as it is; run without --resume to fetch it again",
+                    ),
+                    complete=True,
+                )
         warnings = []
         others = [key for key in self.outputs_of(task_id) if key != output.key] if resume else []
         if others:
@@ -370,6 +484,247 @@ class StateStore:
                 (task_id, output.key, output.destination, json.dumps(position), now),
             )
             self.db.execute("COMMIT")
+
+    # -- tasks, runs and bookmarks (what `socialtap state` shows) -------------------------
+
+    def _clean(self, text: str | None) -> str | None:
+        # Errors are redacted by the engine already; this is the state file's own guard.
+        if text is None:
+            return None
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def begin_run(self, info: TaskInfo, output: OutputKey, window: tuple[str, str] | None = None) -> None:
+        """Record that a run of the task into ``output`` started (status ``running``)."""
+        now = clock.now().timestamp()
+        params = json.dumps(info.params, default=str)  # in declaration order, as a user reads them
+        if any(secret in params for secret in self.secrets):
+            raise SecurityError("the task's params carry a credential value; they are not written to the state file")
+        start, end = window or (None, None)
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute(
+                "INSERT INTO tasks (task_id, vendor, stream, params, base, bookmark_id, window_params, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(task_id) DO UPDATE SET bookmark_id = excluded.bookmark_id",
+                (
+                    info.task_id,
+                    info.vendor,
+                    info.stream,
+                    params,
+                    info.base,
+                    info.bookmark_id,
+                    json.dumps(list(info.window_params)),
+                    now,
+                ),
+            )
+            self.db.execute(
+                "INSERT OR REPLACE INTO runs (task_id, output, status, window_start, window_end, records, error, started_at, "
+                "finished_at) VALUES (?, ?, 'running', ?, ?, NULL, NULL, ?, NULL)",
+                (info.task_id, output.key, start, end, now),
+            )
+            self.db.execute("COMMIT")
+
+    def finish_run(
+        self,
+        info: TaskInfo,
+        output: OutputKey,
+        status: str,
+        *,
+        records: int = 0,
+        error: str | None = None,
+        bookmark: Bookmark | None = None,
+    ) -> None:
+        """Record how the run ended, in one transaction.
+
+        ``succeeded``: the run's page checkpoints are pruned (the runs row remembers that
+        the output is complete), and ``bookmark``, if given, is moved to the run's window
+        end; older runs of the same bookmark are superseded (their windows are covered)
+        and forgotten. Any other status leaves checkpoints and bookmark as they are.
+        """
+        now = clock.now().timestamp()
+        stale_parts: list[Path] = []
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute(
+                    "UPDATE runs SET status = ?, records = ?, error = ?, finished_at = ? WHERE task_id = ? AND output = ?",
+                    (status, records, self._clean(error), now, info.task_id, output.key),
+                )
+                if status == "succeeded":
+                    self.db.execute("DELETE FROM checkpoints WHERE task_id = ? AND output = ?", (info.task_id, output.key))
+                    self.db.execute("DELETE FROM outputs WHERE task_id = ? AND output = ?", (info.task_id, output.key))
+                    if bookmark is not None:
+                        self.db.execute(
+                            "INSERT OR REPLACE INTO bookmarks (bookmark_id, vendor, stream, params, base, window_start, "
+                            "window_end, task_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (
+                                bookmark.bookmark_id,
+                                info.vendor,
+                                info.stream,
+                                json.dumps(bookmark.params, sort_keys=True, default=str),
+                                info.base,
+                                bookmark.window_start,
+                                bookmark.window_end,
+                                info.task_id,
+                                now,
+                            ),
+                        )
+                        stale_parts = self._supersede(bookmark.bookmark_id, info.task_id)
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        for part in stale_parts:
+            part.unlink(missing_ok=True)
+
+    def _supersede(self, bookmark_id: str, keep: str) -> list[Path]:
+        """Forget the other tasks of a bookmark that just moved; return their part files.
+
+        Their windows lie inside what the bookmark now covers, so their rows would only
+        grow `state list` by a line a day. Tasks with a run still marked running are kept
+        (it may be alive; a run killed outright stays listed until cleared).
+        """
+        others = [
+            row[0]
+            for row in self.db.execute(
+                "SELECT task_id FROM tasks WHERE bookmark_id = ? AND task_id != ? AND task_id NOT IN "
+                "(SELECT task_id FROM runs WHERE status = 'running')",
+                (bookmark_id, keep),
+            )
+        ]
+        return self._forget(others)
+
+    def _forget(self, task_ids: Iterable[str]) -> list[Path]:
+        parts: list[Path] = []
+        for task in task_ids:
+            for (key,) in self.db.execute("SELECT output FROM outputs WHERE task_id = ?", (task,)).fetchall():
+                parsed = OutputKey.parse(key)
+                if parsed is not None and parsed.is_file:
+                    parts.append(part_path(parsed.destination, task))
+            for table in ("checkpoints", "outputs", "runs", "tasks"):
+                self.db.execute(f"DELETE FROM {table} WHERE task_id = ?", (task,))
+        return parts
+
+    def bookmark(self, bookmark_id: str) -> dt.date | None:
+        """The window end of the last successful run of a bookmark, or None."""
+        with self._lock:
+            row = self.db.execute("SELECT window_end FROM bookmarks WHERE bookmark_id = ?", (bookmark_id,)).fetchone()
+        return dt.date.fromisoformat(row[0]) if row else None
+
+    def tasks(self) -> list[dict[str, Any]]:
+        """Every task with its latest run and its bookmark, most recent run first."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT t.task_id, t.vendor, t.stream, t.params, t.base, t.bookmark_id, t.created_at, t.window_params, "
+                "r.output, r.status, r.window_start, r.window_end, r.records, r.error, r.started_at, r.finished_at, "
+                "b.window_end, "
+                "(SELECT COUNT(*) FROM checkpoints c WHERE c.task_id = t.task_id) "
+                "FROM tasks t LEFT JOIN runs r ON r.task_id = t.task_id AND r.started_at = "
+                "(SELECT MAX(started_at) FROM runs WHERE task_id = t.task_id) "
+                "LEFT JOIN bookmarks b ON b.bookmark_id = t.bookmark_id "
+                "ORDER BY COALESCE(r.started_at, t.created_at) DESC, t.task_id"
+            ).fetchall()
+        tasks: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            (
+                task,
+                vendor,
+                stream,
+                params,
+                base,
+                bookmark_id,
+                created,
+                names,
+                output,
+                status,
+                w_start,
+                w_end,
+                records,
+                error,
+                started,
+                finished,
+                bookmark,
+                checkpoints,
+            ) = row
+            if task in tasks:  # two runs started in the same instant: keep one
+                continue
+            parsed = OutputKey.parse(output) if output is not None else None
+            tasks[task] = {
+                "task_id": task,
+                "vendor": vendor,
+                "stream": stream,
+                "params": json.loads(params),
+                "window_params": json.loads(names or "[]"),
+                "base": base,
+                "output": parsed.describe() if parsed is not None else output,
+                "status": status,
+                "window": {"start": w_start, "end": w_end} if w_end else None,
+                "records": records,
+                "error": error,
+                "created_at": _iso(created),
+                "started_at": _iso(started),
+                "finished_at": _iso(finished),
+                "bookmark_id": bookmark_id,
+                "bookmark": bookmark,
+                "checkpoints": checkpoints,
+            }
+        return list(tasks.values())
+
+    def bookmarks(self) -> list[dict[str, Any]]:
+        """Every bookmark: vendor, stream, params without the window, base, window end."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT bookmark_id, vendor, stream, params, base, window_start, window_end, task_id, updated_at "
+                "FROM bookmarks ORDER BY updated_at DESC, bookmark_id"
+            ).fetchall()
+        return [
+            {
+                "bookmark_id": b,
+                "vendor": v,
+                "stream": s,
+                "params": json.loads(p),
+                "base": base,
+                "window": {"start": ws, "end": we},
+                "task_id": t,
+                "updated_at": _iso(u),
+            }
+            for b, v, s, p, base, ws, we, t, u in rows
+        ]
+
+    def clear(self, task_ids: Iterable[str], *, bookmarks: bool = True) -> list[str]:
+        """Forget tasks: their checkpoints (and part files), runs, and bookmarks (unless
+        another remaining task shares it). Returns the task ids forgotten."""
+        task_ids = list(task_ids)
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                marks = {
+                    row[0]
+                    for task in task_ids
+                    for row in self.db.execute("SELECT bookmark_id FROM tasks WHERE task_id = ?", (task,))
+                    if row[0]
+                }
+                parts = self._forget(task_ids)
+                if bookmarks:
+                    for mark in marks:
+                        self.db.execute("DELETE FROM bookmarks WHERE bookmark_id = ?", (mark,))
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        for part in parts:
+            part.unlink(missing_ok=True)
+        return task_ids
+
+    def clear_all(self) -> int:
+        """Forget everything: checkpoints (and part files), runs, tasks, bookmarks. Returns tasks forgotten."""
+        with self._lock:
+            ids = [row[0] for row in self.db.execute("SELECT task_id FROM tasks UNION SELECT task_id FROM checkpoints")]
+        self.clear(ids)
+        with self._lock:
+            self.db.execute("DELETE FROM bookmarks")
+        return len(ids)
 
     def close(self) -> None:
         """Close the state file."""

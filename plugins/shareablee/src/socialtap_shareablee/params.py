@@ -20,12 +20,12 @@ import attrs
 from socialtap.params import date_range_problems
 from socialtap_shareablee import catalog
 
-_ID = re.compile(r"^[A-Za-z0-9_.:-]+$")
+_ID = re.compile(r"[A-Za-z0-9_.:-]+")
 """Ids go into the URL path: no slashes, spaces or ``..`` that could reach another endpoint."""
 
 
 def _check_id(name: str, value: str) -> None:
-    if not _ID.match(value) or value in (".", ".."):
+    if not _ID.fullmatch(value) or value in (".", ".."):  # fullmatch: "$" would let a trailing newline in
         raise ValueError(f"{name} {value!r} is not a Shareablee id (letters, digits, '_', '-', '.', ':' only)")
 
 

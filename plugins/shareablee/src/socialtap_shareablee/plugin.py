@@ -19,11 +19,12 @@ import requests
 
 from socialtap import Account, Credential, Observation, Post, RateLimit, Relation, Stream, Vendor, hookimpl
 from socialtap.auth import Basic, HeaderAuth
+from socialtap.declarations import Window
 from socialtap.fetch import path_fields
 from socialtap.pagination import NextLink
 from socialtap.params import converter as params_converter
 from socialtap.sandbox import Sandbox
-from socialtap_shareablee import models
+from socialtap_shareablee import catalog, models
 from socialtap_shareablee import normalize as n
 from socialtap_shareablee import params as p
 
@@ -127,6 +128,16 @@ def stream(
     )
 
 
+# Date windows (start_date, end_date: inclusive days) for --incremental runs. The docs
+# give an oldest start for affinity (2015-12-01) and page insights (2016-01-01), and a
+# default window only for page insights ("the last 30 days"); elsewhere the Window's
+# 30 days stand. They document no revision period, so no lookback is declared (an
+# incremental run still refetches its bookmark day); pass --lookback for more. The
+# realtime streams count days as offsets from today (or one `date`): no window.
+WINDOW = Window()
+AFFINITY_WINDOW = Window(earliest=catalog.AFFINITY_EARLIEST)
+INSIGHTS_WINDOW = Window(earliest=catalog.INSIGHTS_EARLIEST, default_days=30)
+
 USER = "/user/{entity_id}/{service}"
 CATEGORY = "/category/{category_id}/{service}"
 
@@ -140,6 +151,7 @@ STREAMS = (
         models.UserContentPage,
         "Posts of an entity on facebook or twitter, 100 a page from 0-based `page`, following next_page.",
         pagination=NextLink("next_page"),
+        window=WINDOW,
     ),
     stream(
         "user_metrics",
@@ -149,6 +161,7 @@ STREAMS = (
         (Observation,),
         models.MetricsResponse,
         "Every metric of an entity on one service over a date range (fans_by_country as a country dimension).",
+        window=WINDOW,
     ),
     stream(
         "user_time_series",
@@ -159,6 +172,7 @@ STREAMS = (
         models.TimeSeries,
         "Daily values of the requested `fields` (facebook, twitter).",
         comma=("fields",),
+        window=WINDOW,
     ),
     stream(
         "user_realtime_time_series",
@@ -179,6 +193,7 @@ STREAMS = (
         models.OverlapResponse,
         "Audience overlap of an entity with `object_ids` for one month ('-' unavailable, '*' below threshold).",
         rename={"object_ids": "object_id"},
+        window=WINDOW,
     ),
     stream(
         "user_affinity_comparison",
@@ -189,6 +204,7 @@ STREAMS = (
         models.AffinityResponse,
         "Audience affinity of an entity with `object_ids` for the latest month in range (from 2015-12-01).",
         rename={"object_ids": "object_id"},
+        window=AFFINITY_WINDOW,
     ),
     stream(
         "user_overlap_ranking",
@@ -198,6 +214,7 @@ STREAMS = (
         (Observation,),
         models.OverlapResponse,
         "Properties ranked by audience overlap with an entity (`limit` up to 100).",
+        window=WINDOW,
     ),
     stream(
         "user_affinity_ranking",
@@ -207,6 +224,7 @@ STREAMS = (
         (Observation,),
         models.AffinityResponse,
         "Properties ranked by audience affinity with an entity (from 2015-12-01).",
+        window=AFFINITY_WINDOW,
     ),
     stream(
         "page_insights",
@@ -217,6 +235,7 @@ STREAMS = (
         models.PageInsights,
         "Daily Facebook page insights (from 2016-01-01; last 30 days without dates); feedback maps as dimensions.",
         comma=("fields",),
+        window=INSIGHTS_WINDOW,
     ),
     stream(
         "user_cross_platform",
@@ -238,6 +257,7 @@ STREAMS = (
         "An entity's top posts across `services` (`limit` up to 100; `realtime` for the realtime variant).",
         comma=("services",),
         drop=("realtime",),
+        window=WINDOW,
     ),
     stream(
         "category_members",
@@ -256,6 +276,7 @@ STREAMS = (
         (Observation,),
         models.MetricsResponse,
         "Every metric of a category (averages over its members) on one service.",
+        window=WINDOW,
     ),
     stream(
         "category_time_series",
@@ -266,6 +287,7 @@ STREAMS = (
         models.TimeSeries,
         "Daily values of a category's `fields` (facebook, twitter).",
         comma=("fields",),
+        window=WINDOW,
     ),
     stream(
         "category_ranking",
@@ -275,6 +297,7 @@ STREAMS = (
         (Observation,),
         models.CategoryRanking,
         "Members of a category ranked by `metric` (total_actions; Facebook).",
+        window=WINDOW,
     ),
     stream(
         "category_cross_platform",
@@ -296,6 +319,7 @@ STREAMS = (
         "A category's top posts across `services` (`limit` up to 100; `realtime` for the realtime variant).",
         comma=("services",),
         drop=("realtime",),
+        window=WINDOW,
     ),
     stream(
         "category_realtime_rankings",

@@ -34,6 +34,7 @@ from urllib.parse import urlencode
 
 import attrs
 
+from socialtap import clock as socialtap_clock
 from socialtap.testing.emulator import (
     RateWindow,
     Request,
@@ -107,7 +108,7 @@ class ShareableeSandbox(SandboxApp):
         self.posts_per_entity = posts_per_entity
         self.examples = examples
         self.all_access = all_access
-        self.today = today or dt.date.today()
+        self.today = today or socialtap_clock.today()  # so tests (and SOCIALTAP_NOW) set the day
         self.clock = clock
         self.window = RateWindow(rate_limit, 1.0, clock=clock) if rate_limit else None
         self.arrivals: list[float] = []
