@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from werkzeug.wrappers import Request as WsgiRequest
 from werkzeug.wrappers import Response as WsgiResponse
 
-from socialtap import Relation, Stream, Vendor, clock, hookimpl
+from socialtap import Observation, Stream, Vendor, clock, hookimpl
 from socialtap.auth import Bearer
 from socialtap.declarations import Credential, Window
 from socialtap.errors import ChainsFailedError, ConfigError, VendorError
@@ -46,7 +46,10 @@ class DailyParams:
 
 def normalize(payload: Any, request: Any):
     for day in payload["data"]:
-        yield Relation("daily", "web", request.params.key, "has", day)
+        # A day is a time series, keyed by the vendor's day (a refetched day is updated, never
+        # added); "now" is the snapshot stream's value as fetched, keyed by the UTC day fetched.
+        date = None if day == "now" else dt.date.fromisoformat(day)
+        yield Observation("daily", "web", "account", request.params.key, "views", 1, date=date)
 
 
 def query(params: DailyParams) -> dict[str, Any]:
@@ -60,19 +63,19 @@ DAILY = Vendor(
     auth=Bearer("token"),
     credentials=(Credential("token"),),
     streams=(
-        Stream("series", "/series/{key}", DailyParams, normalize, (Relation,), fan_out="key", query=query, window=WINDOW),
+        Stream("series", "/series/{key}", DailyParams, normalize, (Observation,), fan_out="key", query=query, window=WINDOW),
         Stream(
             "paged",
             "/series/{key}",
             DailyParams,
             normalize,
-            (Relation,),
+            (Observation,),
             fan_out="key",
             query=query,
             window=WINDOW,
             pagination=PageNumber(param="page", base=1, items="data", total="total"),
         ),
-        Stream("snapshot", "/snapshot/{key}", DailyParams, normalize, (Relation,), fan_out="key"),
+        Stream("snapshot", "/snapshot/{key}", DailyParams, normalize, (Observation,), fan_out="key"),
     ),
 )
 
@@ -144,7 +147,7 @@ def bookmark_of(state: Path, keys=("a",), url: str = "") -> dt.date | None:
 
 def days_in(out: Path) -> list[str]:
     with sqlite3.connect(out) as db:
-        return sorted(row[0] for row in db.execute('SELECT other_id FROM "relation"'))
+        return sorted(row[0] for row in db.execute('SELECT date FROM "observation"'))
 
 
 # -- the first run ------------------------------------------------------------------------
