@@ -46,3 +46,13 @@ def run_socialtap(tmp_path_factory):
         )
 
     return run
+
+
+@pytest.fixture
+def example_sqlite_args():
+    """CLI args of a sandbox run of the example vendor's ``profiles`` (ids a and b) into a SQLite file."""
+
+    def args(db: Path) -> list[str]:
+        return ["run", "example", "profiles", "-p", "profile_id=a", "-p", "profile_id=b", "--sandbox", "--format", "sqlite", "-o", str(db)]
+
+    return args

@@ -41,22 +41,9 @@ def test_run_writes_json_lines_with_a_type_field(run_socialtap):
     assert "4 observation" in done.stderr
 
 
-def test_sqlite_output_upserts_by_natural_key(run_socialtap, tmp_path: Path):
+def test_sqlite_output_upserts_by_natural_key(run_socialtap, example_sqlite_args, tmp_path: Path):
     db = tmp_path / "out.sqlite"
-    args = [
-        "run",
-        "example",
-        "profiles",
-        "-p",
-        "profile_id=a",
-        "-p",
-        "profile_id=b",
-        "--sandbox",
-        "--format",
-        "sqlite",
-        "-o",
-        str(db),
-    ]
+    args = example_sqlite_args(db)
     assert run_socialtap(*args).returncode == 0
     assert run_socialtap(*args).returncode == 0
     with sqlite3.connect(db) as conn:

@@ -475,22 +475,9 @@ def test_the_run_window_is_stored_as_json(tmp_path: Path):
     ]
 
 
-def test_the_cli_builds_history_from_the_clock_in_its_environment(run_socialtap, tmp_path: Path):
+def test_the_cli_builds_history_from_the_clock_in_its_environment(run_socialtap, example_sqlite_args, tmp_path: Path):
     db = tmp_path / "cli.sqlite"
-    args = [
-        "run",
-        "example",
-        "profiles",
-        "-p",
-        "profile_id=a",
-        "-p",
-        "profile_id=b",
-        "--sandbox",
-        "--format",
-        "sqlite",
-        "-o",
-        str(db),
-    ]
+    args = example_sqlite_args(db)
     for now in ("2026-02-01T08:00:00Z", "2026-02-01T20:00:00Z", "2026-02-02T08:00:00Z"):
         done = run_socialtap(*args, env={"SOCIALTAP_NOW": now})
         assert done.returncode == 0, done.stderr
