@@ -387,7 +387,7 @@ def iter_chain_pages(
     while current is not None:
         if stop is not None and stop.is_set():
             raise _Stopped
-        key = page_key(resolve_url(prepared.base_url, current.url), current.query)
+        key = page_key(resolve_url(prepared.base_url, current.url), current.query, current.json)
         if key in fetched:
             raise PayloadError(
                 f"{vendor.title} pointed the next page of {stream.name} back at {current.url}, already fetched; "
