@@ -395,7 +395,7 @@ def iter_chain_pages(
                 vendor=vendor.name,
             )
         fetched.add(key)
-        response = engine.fetch(current, idempotent=stream.is_idempotent)
+        response = engine.fetch(current, retry=stream.retry_safety)
         pages += 1
         records = list(hook.socialtap_normalize(vendor=vendor, stream=stream, request=current, payload=response.payload) or ())
         if records:
