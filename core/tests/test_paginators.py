@@ -384,6 +384,9 @@ class PagerApp:
             offset = int((body or {}).get("scroll_id") or 0)
             following = offset + 5
             data = {"items": ITEMS[offset:following], "_scroll_id": str(following) if following < len(ITEMS) else None}
+        elif path == "/stuck":
+            # New items on every hit, but always the same scroll id: the body repeats.
+            data = {"items": [f"hit{len(self.seen)}"], "_scroll_id": "same"}
         elif path == "/cursor":
             offset = int(query.get("after") or 0)
             following = offset + 4
@@ -442,6 +445,15 @@ PAGER = Vendor(
             ),
         ),
         Stream(
+            "stuck",
+            "/stuck",
+            NoParams,
+            normalize_items,
+            (Relation,),
+            method="POST",
+            pagination=Cursor("_scroll_id", send="scroll_id", send_in="body"),
+        ),
+        Stream(
             "cursor", "/cursor", NoParams, normalize_items, (Relation,), pagination=Cursor(header="x-next-cursor", send="after")
         ),
         Stream("linked", "/linked", NoParams, normalize_items, (Relation,), pagination=LinkHeader()),
@@ -479,3 +491,15 @@ def test_each_paginator_end_to_end_through_the_runner(pager, stream):
     records = list(iter_records(task, plugin_manager=make_plugin_manager(extra=(PagerPlugin(),))))
     assert [r.other_id for r in records] == ITEMS
     assert app.seen == EXPECTED_REQUESTS[stream]
+
+
+def test_a_cursor_sent_in_the_body_that_repeats_ends_the_chain_before_sending_the_same_page_twice(pager):
+    app, base_url = pager
+    app.seen.clear()
+    task = Task("pager", "stuck", {}, {"token": TOKEN}, Options(base_url=base_url, max_attempts=1))
+    got: list[str] = []
+    with pytest.raises(PayloadError, match="already fetched"):
+        for record in iter_records(task, plugin_manager=make_plugin_manager(extra=(PagerPlugin(),))):
+            got.append(record.other_id)
+    assert got == ["hit1", "hit2"]
+    assert [body for _, _, _, body in app.seen] == [{}, {"scroll_id": "same"}]

@@ -43,6 +43,19 @@ import attrs
 from socialtap.errors import ConfigError, PayloadError
 from socialtap.http import Request, Response, resolve_link
 
+__all__ = [
+    "END",
+    "Cursor",
+    "LinkHeader",
+    "NextLink",
+    "NoPagination",
+    "OffsetLimit",
+    "PageNumber",
+    "Paginator",
+    "lookup",
+    "parse_link_header",
+]
+
 
 @runtime_checkable
 class Paginator(Protocol):
