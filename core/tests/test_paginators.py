@@ -24,7 +24,16 @@ from socialtap.auth import Bearer
 from socialtap.declarations import Credential
 from socialtap.errors import ConfigError, PayloadError, SecurityError
 from socialtap.http import Request, Response
-from socialtap.pagination import Cursor, LinkHeader, OffsetLimit, Paginator, lookup, parse_link_header
+from socialtap.pagination import (
+    Cursor,
+    LinkHeader,
+    NextLink,
+    OffsetLimit,
+    PageNumber,
+    Paginator,
+    lookup,
+    parse_link_header,
+)
 from socialtap.plugins import make_plugin_manager
 from socialtap.testing import serve_app
 
@@ -112,6 +121,24 @@ def test_offset_limit_refuses_a_total_that_is_not_an_integer():
 def test_offset_limit_refuses_a_contradictory_setup_at_declaration(kwargs):
     with pytest.raises((ValueError, TypeError)):
         OffsetLimit(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("cls", "kwargs"),
+    [
+        (PageNumber, {"base": 2}),
+        (PageNumber, {"param": ""}),
+        (PageNumber, {"page_size": 0}),
+        (PageNumber, {"size_param": "per_page"}),  # no page_size to send
+        (PageNumber, {"page_size": 10, "size_param": "page"}),
+        (PageNumber, {"total": "meta..total"}),
+        (NextLink, {"path": ""}),
+        (NextLink, {"path": "links..next"}),
+    ],
+)
+def test_page_number_and_next_link_refuse_a_contradictory_setup_at_declaration(cls, kwargs):
+    with pytest.raises((ValueError, TypeError)):
+        cls(**kwargs)
 
 
 # -- Cursor ------------------------------------------------------------------------------------

@@ -171,15 +171,25 @@ class PageNumber:
     ``has_more`` flag when one is declared, or when ``total`` items were seen.
 
     ``items`` is the dotted path of the page's list; ``page_size`` (sent as
-    ``size_param`` when one is named) also stops on a short page."""
+    ``size_param`` when one is named) also stops on a short page. A ``size_param``
+    without a ``page_size`` (nothing to send), or one named like ``param``, is refused."""
 
-    param: str = "page"
-    base: int = 1
-    items: str | None = "data"
-    total: str | None = None
-    has_more: str | None = None
-    page_size: int | None = None
-    size_param: str | None = None
+    param: str = attrs.field(default="page", validator=_nonempty("param"))
+    base: int = attrs.field(default=1, validator=attrs.validators.in_((0, 1)))
+    items: str | None = attrs.field(default="data", validator=_dotted("items"))
+    total: str | None = attrs.field(default=None, validator=_dotted("total"))
+    has_more: str | None = attrs.field(default=None, validator=_dotted("has_more"))
+    page_size: int | None = attrs.field(
+        default=None,
+        validator=attrs.validators.optional(attrs.validators.and_(attrs.validators.instance_of(int), attrs.validators.ge(1))),
+    )
+    size_param: str | None = attrs.field(default=None, validator=_nonempty("size_param"))
+
+    def __attrs_post_init__(self) -> None:
+        if self.size_param is not None and self.page_size is None:
+            raise ValueError(f"PageNumber: size_param={self.size_param!r} needs the page_size to send")
+        if self.size_param == self.param:
+            raise ValueError(f"PageNumber: param and size_param are both {self.param!r}; name two params")
 
     def first(self, request: Request) -> Request:
         """The request with the first page number (and the page size, when declared)."""
@@ -378,7 +388,7 @@ class NextLink:
     The link may be absolute, root-relative or relative: it is resolved against the
     response's URL, and the next request carries the absolute URL."""
 
-    path: str = "next"
+    path: str = attrs.field(default="next", validator=_dotted("path"))
 
     def first(self, request: Request) -> Request:
         """The request unchanged."""
