@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from socialtap.errors import ConfigError, SocialtapError
+from socialtap.retry import IDEMPOTENT_METHODS, RetrySafety
 
 if TYPE_CHECKING:
     from socialtap.auth import AuthScheme
@@ -77,15 +78,34 @@ class Stream:
     - ``query`` / ``body``: functions of the (per-chain) params giving the query string
       and the JSON body; by default every param not used in ``path`` goes to the query
       (GET) or the body (POST).
-    - ``fan_out``: a list param whose values each start an independent request chain.
+    - ``fan_out``: a list param whose values each start an independent request chain
+      (each chain sends one value, in the path, query or body).
     - ``batch``: a list param sent in batches of the vendor's ``max_batch``,
-      de-duplicated in order; each batch is its own chain.
+      de-duplicated in order; each batch is its own chain. Not with ``fan_out``.
+    - ``comma_joined``: list params sent as one comma-joined value (``ids=1,2,3``)
+      rather than repeated (``ids=1&ids=2&ids=3``) in the query, or as a JSON array in
+      the body. A list in the path is always comma-joined. See :mod:`socialtap.fetch`.
     - ``payload_model``: attrs class the JSON payload is structured into before
       ``normalize`` sees it, so a malformed payload fails naming the field path.
     - ``normalize(payload, request)``: yields records; ``request.params`` holds the
       chain's params.
     - ``records``: the record types this stream may yield.
     - ``window``: the params forming its date window (:class:`Window`), if it has one.
+    - ``retry``: which failed attempts may be sent again (:class:`~socialtap.retry.RetrySafety`,
+      or its value as a string): ``"always"`` (any failure waiting can fix: connection
+      errors, timeouts, 429, 5xx), ``"unsent-only"`` (only what cannot have reached the
+      vendor: a refused connection, a connect timeout, a DNS failure, and a 429; never a
+      read timeout, a connection broken mid-response or a 5xx, which may have been
+      billed) or ``"never"``. Default: ``"always"`` for GET, HEAD and OPTIONS, else
+      ``"never"``.
+    - ``idempotent``: the older word for the same choice: ``True`` is ``retry="always"``
+      (a read-only POST search), ``False`` is ``retry="never"``. Give one or the other;
+      both are accepted when they agree. A request carrying an ``Idempotency-Key``
+      header may always be retried, whatever the stream says.
+
+    A contradictory declaration (``fan_out`` and ``batch`` together, a name that is not
+    a field of ``params``, ``idempotent=True`` with ``retry="never"``, a paginator class
+    instead of an instance) raises ValueError when the plugin builds the Stream.
     """
 
     name: str
@@ -103,11 +123,47 @@ class Stream:
     payload_model: type | None = None
     idempotent: bool | None = None
     window: Window | None = None
+    comma_joined: frozenset[str] = attrs.field(factory=frozenset, converter=frozenset)
+    retry: RetrySafety | None = attrs.field(default=None, converter=attrs.converters.optional(RetrySafety))
+
+    def __attrs_post_init__(self) -> None:
+        where = f"Stream {self.name!r}"
+        if self.fan_out and self.batch:
+            raise ValueError(
+                f"{where}: fan_out={self.fan_out!r} and batch={self.batch!r} cannot both split the params; choose one"
+            )
+        if attrs.has(self.params):
+            fields = {field.name for field in attrs.fields(self.params)}
+            named = {"fan_out": {self.fan_out}, "batch": {self.batch}, "comma_joined": set(self.comma_joined)}
+            for what, names in named.items():
+                unknown = sorted(n for n in names if n is not None and n not in fields)
+                if unknown:
+                    raise ValueError(f"{where}: {what} names {', '.join(unknown)}, not a field of {self.params.__name__}")
+        if self.idempotent is not None and self.retry is not None:
+            implied = RetrySafety.ALWAYS if self.idempotent else RetrySafety.NEVER
+            if implied is not self.retry:
+                raise ValueError(
+                    f"{where}: idempotent={self.idempotent} means retry={implied.value!r}, but retry={self.retry.value!r} "
+                    f"was declared; keep only retry="
+                )
+        if isinstance(self.pagination, type):
+            raise ValueError(
+                f"{where}: pagination must be a paginator instance, e.g. {self.pagination.__name__}(), not the class"
+            )
+
+    @property
+    def retry_safety(self) -> RetrySafety:
+        """Which failed attempts may be sent again: ``retry``, else ``idempotent``, else by method."""
+        if self.retry is not None:
+            return self.retry
+        if self.idempotent is not None:
+            return RetrySafety.ALWAYS if self.idempotent else RetrySafety.NEVER
+        return RetrySafety.ALWAYS if self.method.upper() in IDEMPOTENT_METHODS else RetrySafety.NEVER
 
     @property
     def is_idempotent(self) -> bool:
-        """Whether a failed attempt may be retried (GET by default; a read-only POST may say so)."""
-        return self.idempotent if self.idempotent is not None else self.method in ("GET", "HEAD", "OPTIONS")
+        """Whether any failed attempt may be retried (GET by default; a read-only POST may say so)."""
+        return self.retry_safety is RetrySafety.ALWAYS
 
 
 @attrs.frozen

@@ -52,7 +52,7 @@ from socialtap.errors import (
 )
 from socialtap.http import Request, Response, origin, resolve_link, resolve_url, unsafe_reason
 from socialtap.ratelimit import Throttle
-from socialtap.retry import RetryableFailure, RetryPolicy, header, parse_retry_after, retrying
+from socialtap.retry import RetryableFailure, RetryPolicy, RetrySafety, header, parse_retry_after, retrying
 from socialtap.secrets import Redactor, install_log_redactor, secret_values, uninstall_log_redactor
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
@@ -65,6 +65,12 @@ E = TypeVar("E", bound=BaseException)
 
 class TransientError(VendorError):
     """The vendor could not be reached or broke the connection (a retry may help)."""
+
+
+class NotSentError(TransientError):
+    """The request never reached the vendor: the connection was refused, timed out while
+    connecting, or the host name did not resolve. Sending it again cannot repeat a call
+    the vendor carried out (see :class:`socialtap.retry.RetrySafety`)."""
 
 
 @attrs.frozen
@@ -215,21 +221,24 @@ class Engine:
     def url_of(self, request: Request) -> str:
         return resolve_url(self.base_url, request.url)
 
-    def fetch(self, request: Request, *, idempotent: bool | None = None) -> Response:
+    def fetch(self, request: Request, *, idempotent: bool | None = None, retry: RetrySafety | None = None) -> Response:
         """Send with rate limiting and retries; the response, or the typed error of the last attempt.
 
-        ``idempotent`` is the stream's word (``Stream.is_idempotent``); None means "by
-        method". A request with an ``Idempotency-Key`` header may always be retried.
+        ``retry`` is the stream's word (``Stream.retry_safety``); ``idempotent`` the older
+        spelling (True: ``ALWAYS``, False: ``NEVER``); neither means "by method". A
+        request with an ``Idempotency-Key`` header may always be retried.
         """
+        if retry is None and idempotent is not None:
+            retry = RetrySafety.ALWAYS if idempotent else RetrySafety.NEVER
         try:
-            return self._fetch(request, idempotent)
+            return self._fetch(request, retry)
         except Exception as exc:
             self.redact_error(exc)
             raise
 
-    def _fetch(self, request: Request, idempotent: bool | None) -> Response:
+    def _fetch(self, request: Request, retry: RetrySafety | None) -> Response:
         policy = self.options.retry
-        may_retry = policy.allows(request.method, request.headers, idempotent)
+        safety = policy.safety(request.method, request.headers, retry)
         attempts = 0
 
         def attempt_once() -> Response:
@@ -242,12 +251,12 @@ class Engine:
             try:
                 response = self.send_raw(request, attempts)
             except TransientError as exc:
-                if may_retry:
+                if policy.retries_failure(safety, maybe_sent=not isinstance(exc, NotSentError)):
                     raise RetryableFailure(exc) from None
                 raise
             if self.throttle is not None:
                 self.throttle.observe(response.headers)
-            if may_retry and policy.retries_status(response.status, self.vendor.status_errors):
+            if policy.retries_response(safety, response.status, self.vendor.status_errors):
                 retry_after = parse_retry_after(header(response.headers, "Retry-After"))
                 if response.status == 429 and retry_after and self.throttle is not None:
                     self.throttle.pause(retry_after)
@@ -359,7 +368,7 @@ class Engine:
         except requests.exceptions.InvalidURL as exc:
             raise ConfigError(f"invalid URL for {self.vendor.name}: {self.redact(str(exc))}") from None
         except requests.RequestException as exc:
-            raise TransientError(
+            raise (NotSentError if _never_sent(exc) else TransientError)(
                 f"could not reach {self.vendor.title} at {self.base_origin[1]}: {type(exc).__name__}: "
                 f"{self.redact(str(exc))}. Check the network and the base URL, then retry.",
                 vendor=self.vendor.name,
@@ -455,6 +464,23 @@ class Engine:
         }
         error, advice = known.get(status_key, (VendorError, f"{detail}. This is the vendor's side; retry later."))
         return self.redact_error(error(f"{where}: {advice}", **tags))
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """Whether a failed send cannot have reached the server: no connection was made.
+
+    A refused connection, a DNS failure and a connect timeout all fail in urllib3 before
+    the first byte of the request is written (``NewConnectionError`` and
+    ``NameResolutionError`` are kinds of ``ConnectTimeoutError``). Anything else (a read
+    timeout, a reset or a close after the request was written, a TLS error) may have.
+    """
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.exceptions.ConnectionError) or isinstance(exc, requests.exceptions.ReadTimeout):
+        return False
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # requests wraps urllib3's MaxRetryError around the cause
+    return isinstance(reason, urllib3.exceptions.ConnectTimeoutError)
 
 
 @attrs.frozen

@@ -6,6 +6,7 @@ is applied by the engine when it sends), so hooks, logs and resume state may kee
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -167,13 +168,16 @@ def resolve_link(response_url: str, link: str) -> str:
     return absolute
 
 
-def page_key(url: str, query: Sequence[tuple[str, str]] = ()) -> str:
+def page_key(url: str, query: Sequence[tuple[str, str]] = (), body: Any = None) -> str:
     """``url`` (plus extra query pairs) in a form where two URLs of the same page are equal.
 
     The fragment is dropped, query pairs are decoded and sorted, scheme and host are
     lowercased and a default port is dropped: a server cannot make a chain loop by
-    handing out ``?b=2&a=1#x`` for ``?a=1&b=2``.
+    handing out ``?b=2&a=1#x`` for ``?a=1&b=2``. A JSON ``body`` is part of the key
+    (keys sorted): a cursor sent in the body names a different page at the same URL.
     """
+    if body is not None:
+        return page_key(url, query) + " " + json.dumps(body, sort_keys=True, default=str)
     try:
         parts = urlsplit(url)
         port = parts.port

@@ -1,11 +1,14 @@
 """When and how long the engine retries a failed attempt.
 
-The policy is data (:class:`RetryPolicy`); the loop is tenacity's. Only requests that
-are safe to repeat are retried: GET, HEAD and OPTIONS, a stream that declares itself
-idempotent, or any request carrying an ``Idempotency-Key`` header. Only failures that
-waiting can fix are retried: connection errors, timeouts and HTTP 429, 500, 502, 503,
-504, unless the vendor declared that status to mean something else
-(``Vendor.status_errors``), which is never retried.
+The policy is data (:class:`RetryPolicy`); the loop is tenacity's. What may be sent
+again depends on the request's :class:`RetrySafety`: a stream declares it
+(``Stream(retry="unsent-only")``, or the older ``idempotent=True``), GET, HEAD and
+OPTIONS default to ``ALWAYS`` and other methods to ``NEVER``, and a request carrying an
+``Idempotency-Key`` header is always ``ALWAYS`` (the vendor deduplicates it). Only
+failures that waiting can fix are retried: connection errors, timeouts and HTTP 429,
+500, 502, 503, 504, unless the vendor declared that status to mean something else
+(``Vendor.status_errors``), which is never retried. ``UNSENT_ONLY`` narrows that to the
+failures the vendor cannot have acted on.
 
 The wait before attempt ``n + 1`` is exponential with jitter (so many workers that failed
 together do not come back together), at least what the server asked for in
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import enum
 import math
 from collections.abc import Mapping
 
@@ -67,6 +71,25 @@ def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> f
     return max(0.0, (when - now).total_seconds())
 
 
+class RetrySafety(enum.Enum):
+    """Which failed attempts of a request may be sent again (``Stream.retry``).
+
+    - ``ALWAYS`` (``"always"``): any failure waiting can fix: connection errors,
+      timeouts, a connection broken mid-response, 429 and 5xx. For reads and for writes
+      the vendor deduplicates.
+    - ``UNSENT_ONLY`` (``"unsent-only"``): only what cannot have reached the vendor's
+      application: a refused connection, a connect timeout, a DNS failure, and a 429
+      (the server refused the request, with or without ``Retry-After``). Never a read
+      timeout, a reset mid-response or a 5xx: the request may have been carried out, and
+      billed. For calls that cost credits or create something.
+    - ``NEVER`` (``"never"``): no second attempt.
+    """
+
+    ALWAYS = "always"
+    UNSENT_ONLY = "unsent-only"
+    NEVER = "never"
+
+
 @attrs.frozen
 class RetryPolicy:
     """How many attempts, how long between them, and the cap on total waiting."""
@@ -79,12 +102,32 @@ class RetryPolicy:
     statuses: frozenset[int] = RETRY_STATUSES
 
     def allows(self, method: str, headers: Mapping[str, str] | None = None, idempotent: bool | None = None) -> bool:
-        """Whether a request may be sent again after a failed attempt."""
+        """Whether a request may be sent again after any failed attempt (its safety is ``ALWAYS``)."""
+        declared = None if idempotent is None else RetrySafety.ALWAYS if idempotent else RetrySafety.NEVER
+        return self.safety(method, headers, declared) is RetrySafety.ALWAYS
+
+    def safety(self, method: str, headers: Mapping[str, str] | None = None, declared: RetrySafety | None = None) -> RetrySafety:
+        """A request's :class:`RetrySafety`: ``ALWAYS`` with an ``Idempotency-Key`` header,
+        else what the stream declared, else ``ALWAYS`` for GET, HEAD, OPTIONS and ``NEVER``."""
         if header(headers or {}, "Idempotency-Key") is not None:
+            return RetrySafety.ALWAYS
+        if declared is not None:
+            return declared
+        return RetrySafety.ALWAYS if method.upper() in IDEMPOTENT_METHODS else RetrySafety.NEVER
+
+    def retries_failure(self, safety: RetrySafety, *, maybe_sent: bool) -> bool:
+        """Whether a network failure is worth another attempt: ``maybe_sent`` is False only
+        when the request cannot have reached the vendor (refused, DNS, connect timeout)."""
+        if safety is RetrySafety.ALWAYS:
             return True
-        if idempotent is not None:
-            return idempotent
-        return method.upper() in IDEMPOTENT_METHODS
+        return safety is RetrySafety.UNSENT_ONLY and not maybe_sent
+
+    def retries_response(self, safety: RetrySafety, status: int, status_errors: Mapping[int, object] | None = None) -> bool:
+        """Whether an answer with ``status`` is worth another attempt under ``safety``
+        (``UNSENT_ONLY``: only a 429, which the server refused before doing anything)."""
+        if safety is RetrySafety.NEVER or not self.retries_status(status, status_errors):
+            return False
+        return safety is RetrySafety.ALWAYS or status == 429
 
     def retries_status(self, status: int, status_errors: Mapping[int, object] | None = None) -> bool:
         """Whether a status is worth another attempt (never one the vendor re-mapped)."""

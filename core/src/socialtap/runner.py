@@ -483,7 +483,7 @@ def iter_chain_pages(
     while current is not None:
         if stop is not None and stop.is_set():
             raise _Stopped
-        key = page_key(resolve_url(prepared.base_url, current.url), current.query)
+        key = page_key(resolve_url(prepared.base_url, current.url), current.query, current.json)
         if key in fetched:
             raise PayloadError(
                 f"{vendor.title} pointed the next page of {stream.name} back at {current.url}, already fetched; "
@@ -491,7 +491,7 @@ def iter_chain_pages(
                 vendor=vendor.name,
             )
         fetched.add(key)
-        response = engine.fetch(current, idempotent=stream.is_idempotent)
+        response = engine.fetch(current, retry=stream.retry_safety)
         pages += 1
         records = list(hook.socialtap_normalize(vendor=vendor, stream=stream, request=current, payload=response.payload) or ())
         if records:
