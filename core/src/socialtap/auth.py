@@ -113,6 +113,10 @@ class HeaderScheme:
     The family :func:`Bearer`, :func:`TokenPrefix`, :func:`AuthorizationPrefix` and
     :func:`HeaderKey` belong to; declare one of those by name rather than this class.
     ``HeaderScheme("token", "Bearer")`` sends ``Authorization: Bearer <token>``.
+
+    - ``field``: the credential field holding the secret.
+    - ``prefix``: the scheme word before it (``Bearer``, ``Token``, ``Apikey``); empty for none.
+    - ``header``: the header set (``Authorization``).
     """
 
     field: str = "token"
@@ -188,6 +192,9 @@ class QueryKey:
     :class:`~socialtap.http.Request` (and a state file's checkpoints) never holds it; the
     engine redacts its value, percent-encoded too, from messages and logs. Prefer a
     header scheme where the vendor offers one: proxies and server logs keep URLs.
+
+    - ``param``: the query parameter's name.
+    - ``field``: the credential field holding the key (default: the same as ``param``).
     """
 
     param: str = "api_key"
@@ -218,6 +225,9 @@ class Basic:
     From the ``username`` + ``password`` credential fields (default ``api_key`` and
     ``api_secret``), or from an already base64-encoded ``token`` field
     (``base64(key:secret)``) when the first pair is not given.
+
+    - ``username`` / ``password``: the credential fields of the two halves.
+    - ``token``: the credential field of a ready ``base64(key:secret)``; None for none.
     """
 
     username: str = "api_key"
@@ -267,6 +277,14 @@ class OAuth2ClientCredentials:
 
     Steps a vendor with a non-standard token endpoint overrides in a subclass:
     :meth:`token_request` (what is posted) and :meth:`parse_token` (reading the answer).
+
+    - ``token_url``: the token endpoint: a path on the vendor's origin or an absolute https URL.
+    - ``client_id_field`` / ``client_secret_field``: the credential fields of the client id and secret.
+    - ``scope``: the space-separated scopes to ask for; None asks for the client's default.
+    - ``client_auth``: ``basic`` (HTTP Basic, RFC 6749 §2.3.1) or ``body`` (in the form).
+    - ``margin``: seconds before expiry at which a token is fetched again (at most half its life).
+    - ``default_expires_in``: the lifetime assumed when the answer has no ``expires_in``.
+    - ``timeout``: seconds to wait for the token endpoint.
     """
 
     token_url: str

@@ -26,6 +26,9 @@ from socialtap.http import Request, Response, resolve_link
 
 
 class Paginator(Protocol):
+    """What ``Stream.pagination`` holds: ``first`` prepares a chain's first request, ``next``
+    gives the following one from a response, or None at the end."""
+
     def first(self, request: Request) -> Request: ...
 
     def next(self, request: Request, response: Response) -> Request | None: ...
@@ -115,3 +118,5 @@ class NextLink:
 
 END = object()
 """Return from ``socialtap_next_request`` to end a chain the declared paginator would continue."""
+
+__all__ = ["END", "NextLink", "NoPagination", "PageNumber", "Paginator", "lookup"]
