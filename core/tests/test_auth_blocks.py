@@ -487,3 +487,53 @@ def test_python_dash_m_socialtap_is_the_cli(tmp_path):
     assert helped.returncode == 0 and helped.stdout.startswith("Usage: socialtap ")
     wrong = subprocess.run([*run, "streams", "nope"], capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=60)
     assert wrong.returncode == 2 and "unknown vendor 'nope'" in wrong.stderr
+
+
+def test_query_key_response_url_is_redacted_and_an_echoed_key_is_not_checkpointed(inline_vendor, tmp_path):
+    key = "qk-5ecret-value"
+    inline_vendor(make_vendor("inlineq", QueryKey("api_key")))
+    seen_urls = []
+
+    class Watch:
+        @socialtap.hookimpl
+        def socialtap_after_response(self, vendor, request, response, attempt):
+            seen_urls.append(response.url)
+
+    name = socialtap.use_plugin(Watch(), name="watch-urls")
+    echoing = KeyInQueryApp(key)
+    original = echoing.__call__
+
+    def echo_key_in_next(environ, start_response):
+        body = b"".join(original(environ, start_response))
+        payload = json.loads(body)
+        if payload.get("next"):
+            payload["next"] += f"&api_key={key}"  # as Graph-style APIs do
+        return [json.dumps(payload).encode()]
+
+    try:
+        with serve_app(echo_key_in_next) as served:
+            options = attrs.evolve(FAST, base_url=served.url)
+            socialtap.run(Task("inlineq", "items", {}, {"api_key": key}, options))
+            assert echoing.keys_seen == [key, key]
+            assert seen_urls and all("api_key=***" in url and key not in url for url in seen_urls)
+            with pytest.raises(socialtap.SecurityError, match="carries a credential value"):
+                socialtap.run(Task("inlineq", "items", {}, {"api_key": key}, attrs.evolve(options, state=str(tmp_path / "s.db"))))
+        assert all(key not in p.read_bytes().decode("latin-1") for p in tmp_path.iterdir())
+    finally:
+        forget_plugin(name)
+
+
+def test_oauth2_token_endpoint_outage_is_retried(inline_vendor):
+    inline_vendor(oauth_vendor())
+    sandbox = OAuthSandbox()
+    failures = [503]
+
+    def flaky(environ, start_response):
+        if environ["PATH_INFO"] == "/oauth/token" and failures:
+            failures.pop()
+            return OAuthSandbox.answer(start_response, "503 Busy", {"error": "temporarily_unavailable"})
+        return sandbox(environ, start_response)
+
+    with serve_app(flaky) as served:
+        ids, report = run_oauth(served, max_attempts=3, backoff_initial=0.01)
+    assert ids == ["a", "b", "c"] and sandbox.issued == ["access-1-xyz"] and report.retries == 1
