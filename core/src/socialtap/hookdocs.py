@@ -141,8 +141,12 @@ def field_docs(cls: type) -> dict[str, str]:
     }
 
 
-def _type_text(field: Any) -> str:
-    text = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", repr(field.type))
+def _type_text(cls: type, field: Any) -> str:
+    # The annotation as written: ``field.type`` changes once anything calls attrs.resolve_types.
+    written = next(
+        (notes[field.name] for notes in map(inspect.get_annotations, cls.__mro__) if field.name in notes), field.type
+    )
+    text = written if isinstance(written, str) else inspect.formatannotation(written)
     return str(text).replace("|", "\\|")
 
 
@@ -160,7 +164,7 @@ def _fields_table(cls: type) -> str:
     rows = ["| field | type | default | meaning |", "| --- | --- | --- | --- |"]
     for field in attrs.fields(cls):
         meaning = (docs.get(field.name) or "").replace("|", "\\|")
-        rows.append(f"| `{field.name}` | `{_type_text(field)}` | {_default_text(field)} | {meaning} |")
+        rows.append(f"| `{field.name}` | `{_type_text(cls, field)}` | {_default_text(field)} | {meaning} |")
     return "\n".join(rows)
 
 
