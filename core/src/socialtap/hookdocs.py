@@ -122,6 +122,21 @@ def _docstring_bullets(doc: str) -> dict[str, str]:
     return found
 
 
+def _without_bullets(doc: str, documented: dict[str, str]) -> str:
+    """``doc`` without its field bullets (the ``- ``name``: ...`` lines and their continuations)."""
+    kept: list[str] = []
+    in_bullet = False
+    for line in doc.splitlines():
+        if line.strip().startswith("- ``") and line.strip()[4:].split("``")[0].split("(")[0] in documented:
+            in_bullet = True
+            continue
+        if in_bullet and line.startswith((" ", "\t")) and line.strip():
+            continue
+        in_bullet = False
+        kept.append(line)
+    return "\n".join(kept).strip()
+
+
 def _sentence_about(doc: str, name: str) -> str:
     """The first sentence of ``doc`` that names ````name````, if any."""
     flat = " ".join(doc.split())
@@ -222,7 +237,12 @@ def _members_text(cls: type, qualname: str) -> str:
 
 def _class_section(cls: type, level: str = "###", *, name: str | None = None) -> str:
     name = name or cls.__name__
-    parts = [f"{level} `{name}`", "", _own_doc(cls)]
+    doc = _own_doc(cls)
+    if attrs.has(cls):
+        # The field bullets become the table's "meaning" column: shown once, not twice.
+        documented = _docstring_bullets(doc)
+        doc = _without_bullets(doc, documented) if documented else doc
+    parts = [f"{level} `{name}`", "", doc]
     if attrs.has(cls):
         parts += ["", _fields_table(cls)]
     members = _members_text(cls, name)
