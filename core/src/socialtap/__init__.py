@@ -1,7 +1,8 @@
 """socialtap: social-media analytics from vendor APIs into Airflow, n8n and files.
 
 The public API: :class:`Task` and :func:`run` / :func:`iter_records` to fetch,
-``hookimpl`` and the declarations to write a vendor plugin.
+``hookimpl`` and the declarations to write a vendor plugin, :func:`register_vendor` and
+:func:`use_plugin` to run a vendor in this process without packaging it.
 """
 
 from socialtap.declarations import Credential, RateLimit, Stream, Vendor, Window
@@ -17,6 +18,7 @@ from socialtap.errors import (
 )
 from socialtap.hookspecs import hookimpl
 from socialtap.http import Request, Response
+from socialtap.plugins import register_vendor, use_plugin
 from socialtap.records import Account, Observation, Post, Relation
 from socialtap.runner import Options, RunReport, Task, iter_records, run, run_to_output
 
@@ -45,6 +47,8 @@ __all__ = [
     "VendorError",
     "hookimpl",
     "iter_records",
+    "register_vendor",
     "run",
     "run_to_output",
+    "use_plugin",
 ]

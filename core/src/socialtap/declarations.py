@@ -32,7 +32,12 @@ def _env_name(*parts: str) -> str:
 
 @attrs.frozen
 class Credential:
-    """One credential field, read from ``SOCIALTAP_<VENDOR>_<NAME>`` when not given."""
+    """One credential field, read from ``SOCIALTAP_<VENDOR>_<NAME>`` when not given.
+
+    - ``name``: the field name the auth scheme reads (``token``, ``api_key``, ``client_id``).
+    - ``doc``: one line for ``socialtap streams``, the spec and the Airflow form.
+    - ``required``: False for a field only one of the scheme's alternatives needs.
+    """
 
     name: str
     doc: str = ""
@@ -41,13 +46,18 @@ class Credential:
 
 @attrs.frozen
 class RateLimit:
-    """At most ``requests`` requests per ``per`` seconds, per credential."""
+    """At most ``requests`` requests per ``per`` seconds, per credential.
+
+    - ``requests``: requests allowed in each period.
+    - ``per``: the period in seconds.
+    """
 
     requests: int
     per: float = 1.0
 
     @property
     def interval(self) -> float:
+        """Seconds between two requests at the limit's pace (``per / requests``)."""
         return self.per / self.requests
 
 
@@ -73,6 +83,12 @@ class Window:
 class Stream:
     """One kind of data a vendor serves, usually one documented endpoint.
 
+    - ``name``: the stream's name in tasks and on the command line (``accounts``).
+    - ``description``: one line for ``socialtap streams``.
+    - ``method``: the HTTP method (``GET``; ``POST`` sends params as a JSON body).
+    - ``pagination``: a paginator from :mod:`socialtap.pagination`; None is one page.
+    - ``idempotent``: whether a failed attempt may be retried; None means by method
+      (see :attr:`is_idempotent`).
     - ``path``: template relative to the base URL; ``{name}`` fields come from params.
     - ``params``: an attrs class; users' params are structured into it with cattrs.
     - ``query`` / ``body``: functions of the (per-chain) params giving the query string
@@ -168,7 +184,20 @@ class Stream:
 
 @attrs.frozen
 class Vendor:
-    """A vendor API as a plugin declares it."""
+    """A vendor API as a plugin declares it.
+
+    - ``name``: the vendor's name in tasks, commands and environment variables (``acme``).
+    - ``title``: its display name in messages (``Acme Analytics``).
+    - ``base_url``: the API root with its version prefix; only its origin receives credentials.
+    - ``auth``: the scheme from :mod:`socialtap.auth` (``Bearer("token")``, ``QueryKey("api_key")``...).
+    - ``streams``: the :class:`Stream` s it serves.
+    - ``credentials``: its :class:`Credential` fields, documented for users.
+    - ``rate_limit``: the documented :class:`RateLimit`, per credential; None is unthrottled.
+    - ``max_batch``: the most values a ``batch`` stream sends in one request.
+    - ``docs_url``: the vendor's API documentation.
+    - ``status_errors``: statuses that mean something else at this vendor, mapped to an error class.
+    - ``sandbox``: a zero-argument function returning the vendor's offline emulator.
+    """
 
     name: str
     title: str
@@ -188,6 +217,7 @@ class Vendor:
 
     @property
     def env_prefix(self) -> str:
+        """``SOCIALTAP_<NAME>``: the prefix of this vendor's environment variables."""
         return _env_name(self.name)
 
     def env_var(self, field: str) -> str:
@@ -195,6 +225,7 @@ class Vendor:
         return _env_name(self.name, field)
 
     def stream(self, name: str) -> Stream:
+        """The stream called ``name``, or a ConfigError listing the vendor's streams."""
         for stream in self.streams:
             if stream.name == name:
                 return stream

@@ -138,6 +138,10 @@ class Engine:
         # (header value, its parts, Basic's decoded key:secret) from whatever it was given.
         self.secrets = sorted(secret_values([s for s in secrets if s], auth=auth))
         self.redactor = Redactor(self.secrets)
+        # An auth that obtains secrets mid-run (an OAuth2 access token) reports each one.
+        watch = getattr(auth, "watch_secrets", None)
+        if callable(watch):
+            watch(self.redactor.add)
         install_log_redactor(self.redactor)
         self.env_hint = env_hint
         self.user_agent = user_agent or globals()["user_agent"]()
@@ -336,7 +340,8 @@ class Engine:
                 payload = _NotJson(self.redact(body.decode("utf-8", "replace"))[:MAX_DETAIL])
         response = Response(
             status=raw.status_code,
-            url=raw.url,
+            # The URL as sent holds a query-parameter key (QueryKey): hooks and paginators see it redacted.
+            url=self.redact(raw.url),
             headers=dict(raw.headers),
             payload=payload,
             size=len(body),

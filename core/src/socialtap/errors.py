@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 
 
 class SocialtapError(Exception):
-    """Base of every error socialtap raises on purpose."""
+    """Base of every error socialtap raises on purpose; whether a retry helps depends on the subclass."""
 
     exit_code = 1
 
@@ -25,7 +25,7 @@ class SocialtapError(Exception):
 
 
 class ConfigError(SocialtapError):
-    """Bad input: params, credentials, base URL or options. Raised before any request."""
+    """Bad input: params, credentials, base URL or options, mostly raised before any request. A retry does not help: fix the input."""
 
     exit_code = 2
 
@@ -39,47 +39,47 @@ class ConfigError(SocialtapError):
 
 
 class OutputBusyError(ConfigError):
-    """Another socialtap run is writing the same output (its lock is held). Exit code 2."""
+    """Another socialtap run is writing the same output (its lock is held). A retry helps once that run has finished."""
 
 
 class AuthError(SocialtapError):
-    """The vendor refused the credentials (HTTP 401, or 403 that means a bad key)."""
+    """The vendor refused the credentials (HTTP 401, or 403 that means a bad key). A retry does not help: fix the credentials."""
 
     exit_code = 3
 
 
 class QuotaError(SocialtapError):
-    """Out of rate limit or credits, and waiting inside this run cannot help."""
+    """Out of rate limit or credits, and waiting inside this run cannot help. A retry helps only after the quota resets."""
 
     exit_code = 4
 
 
 class VendorError(SocialtapError):
-    """The vendor failed (5xx after retries) or could not be reached."""
+    """The vendor failed (5xx after retries) or could not be reached. A retry later may help; the run already retried."""
 
     exit_code = 5
 
 
 class NotFoundError(VendorError):
-    """The vendor does not know the entity asked for (HTTP 404)."""
+    """The vendor does not know the entity asked for (HTTP 404). A retry does not help: check the ids."""
 
     exit_code = 5
 
 
 class PayloadError(SocialtapError):
-    """The response is not the documented shape; the message names the field path."""
+    """The response (or a record a normalizer built from it) is not the documented shape; the message names the field. A retry does not help: report it."""
 
     exit_code = 6
 
 
 class SecurityError(SocialtapError):
-    """A request would have carried credentials somewhere they must not go."""
+    """A request would have carried credentials somewhere they must not go. A retry does not help: the link or base URL is wrong."""
 
     exit_code = 7
 
 
 class ChainsFailedError(SocialtapError):
-    """Some independent request chains failed after the others finished."""
+    """Some independent request chains failed after the others finished. A retry helps as each listed error says."""
 
     def __init__(self, failures: Sequence[tuple[str, SocialtapError]]):
         self.failures = list(failures)

@@ -43,6 +43,11 @@ class Request:
     absolute URL (a next-page link). ``chain`` names the independent request chain it
     belongs to (an account id, a batch) and ``page`` counts pages within that chain from
     0 (``items_seen`` counts items before this page, for paginators that stop at a total). ``params`` is the chain's validated params object, for normalizers that need it.
+
+    - ``method``: the HTTP method.
+    - ``query``: ordered ``(name, value)`` pairs; a mapping is accepted, a list value repeats the name.
+    - ``json``: the JSON body, or None.
+    - ``headers``: extra headers (never credentials: the engine's auth adds those when sending).
     """
 
     method: str
@@ -65,6 +70,7 @@ class Request:
         return attrs.evolve(self, page=self.page + 1, **changes)
 
     def query_value(self, name: str) -> str | None:
+        """The first value of query parameter ``name``, or None."""
         for key, value in self.query:
             if key == name:
                 return value
@@ -195,7 +201,15 @@ def page_key(url: str, query: Sequence[tuple[str, str]] = (), body: Any = None) 
 
 @attrs.frozen
 class Response:
-    """What the engine hands to pagination and normalization: status, headers, parsed body."""
+    """What the engine hands to pagination and normalization: status, headers, parsed body.
+
+    - ``status``: the HTTP status code.
+    - ``url``: the URL answered, after redirects; a query-parameter credential shows as ``***``.
+    - ``headers``: the response headers.
+    - ``payload``: the parsed JSON body (None for an empty body).
+    - ``size``: the body's length in bytes.
+    - ``elapsed``: seconds from sending to the last byte.
+    """
 
     status: int
     url: str

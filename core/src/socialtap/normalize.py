@@ -1,12 +1,15 @@
-"""Structuring a vendor payload into a stream's attrs model, with errors naming the field.
+"""Structuring a vendor payload into a stream's attrs model, with errors naming the field;
+one-line errors for a normalizer that builds a record with a value the record refuses.
 
 Applied by the internal plugin :mod:`socialtap.default_normalize`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+import attrs
 import cattrs
 from cattrs.preconf.json import make_converter
 
@@ -31,3 +34,38 @@ def structure_payload(payload: Any, model: type, *, vendor: str = "", where: str
                 vendor=vendor,
             ) from None
         raise
+
+
+def record_error(exc: BaseException, where: str) -> PayloadError | None:
+    """A one-line PayloadError for a record field's validator refusing a value, or None.
+
+    attrs' ``in_`` validator raises ``ValueError(message, attribute, allowed, value)``; the
+    record class is the one that owns that very attribute. ``where`` names the normalizer
+    (``vendor.stream``). Any other exception is not a record's refusal: None.
+    """
+    from socialtap.records import RECORD_TYPES
+
+    args = getattr(exc, "args", ())
+    if not isinstance(exc, ValueError) or len(args) != 4 or not isinstance(args[1], attrs.Attribute):
+        return None
+    attribute, allowed, value = args[1], args[2], args[3]
+    owner = next((cls for cls in RECORD_TYPES.values() if any(a is attribute for a in attrs.fields(cls))), None)
+    built = f"{owner.__name__}({attribute.name}={value!r})" if owner is not None else f"a record with {attribute.name}={value!r}"
+    choices = ", ".join(str(a) for a in allowed) if isinstance(allowed, (tuple, list, set, frozenset)) else repr(allowed)
+    return PayloadError(f"{where}: normalize built {built}: {attribute.name} must be one of {choices}")
+
+
+def checked_records(records: Iterable[Any], where: str) -> Iterator[Any]:
+    """``records`` as they come, a record's refused field value turned into :func:`record_error`'s PayloadError."""
+    iterator = iter(records)
+    while True:
+        try:
+            record = next(iterator)
+        except StopIteration:
+            return
+        except ValueError as exc:
+            error = record_error(exc, where)
+            if error is None:
+                raise
+            raise error from None  # one line naming the normalizer, not attrs' traceback
+        yield record

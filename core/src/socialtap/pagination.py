@@ -509,3 +509,4 @@ class LinkHeader:
 
 END = object()
 """Return from ``socialtap_next_request`` to end a chain the declared paginator would continue."""
+

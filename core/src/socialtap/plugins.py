@@ -201,9 +201,10 @@ def enable_safe_tracing(pm: pluggy.PluginManager, write: Any = None) -> Any:
     return pm.add_hookcall_monitoring(before, after)
 
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _pm: pluggy.PluginManager | None = None
 _registry: Registry | None = None
+_registry_plugins: tuple[int, ...] = ()
 
 
 def get_plugin_manager() -> pluggy.PluginManager:
@@ -215,24 +216,98 @@ def get_plugin_manager() -> pluggy.PluginManager:
         return _pm
 
 
+def _plugin_ids(pm: pluggy.PluginManager) -> tuple[int, ...]:
+    return tuple(sorted(id(plugin) for plugin in pm.get_plugins()))
+
+
 def get_registry(pm: pluggy.PluginManager | None = None) -> Registry:
-    """The vendors of ``pm`` (default: the process-wide manager)."""
-    global _registry
+    """The vendors of ``pm`` (default: the process-wide manager).
+
+    The process-wide registry is rebuilt whenever the manager's plugins changed since it
+    was built, so a plugin registered after first use (with :func:`use_plugin`,
+    :func:`register_vendor` or ``get_plugin_manager().register``) is seen, never ignored.
+    """
+    global _registry, _registry_plugins
     if pm is not None:
         return Registry(pm)
     pm = get_plugin_manager()
     with _lock:
-        if _registry is None:
+        current = _plugin_ids(pm)
+        if _registry is None or current != _registry_plugins:
             _registry = Registry(pm)
+            _registry_plugins = current
         return _registry
 
 
 def reset() -> None:
     """Forget the process-wide manager (tests, or after installing a plugin)."""
-    global _pm, _registry
+    global _pm, _registry, _registry_plugins
     with _lock:
         _pm = None
         _registry = None
+        _registry_plugins = ()
+
+
+def use_plugin(plugin: Any, *, name: str | None = None) -> str:
+    """Add a plugin (a module or an object with ``@hookimpl`` methods) to the process-wide manager.
+
+    For a plugin that is not installed as a distribution: a notebook, a test, a one-off
+    script. It takes part in every later run exactly as an entry-point plugin would,
+    including its vendors (the registry is rebuilt). ``name`` defaults to the module's
+    name or the object's class name; a plugin already registered under that name is
+    replaced, so re-running a notebook cell is harmless. Returns the name, for
+    :func:`forget_plugin`. A misspelt hook raises at once (``check_pending``), and a
+    vendor name another plugin already registers raises ConfigError naming both.
+    """
+    pm = get_plugin_manager()
+    if name is None:
+        name = getattr(plugin, "__name__", None) or f"{type(plugin).__module__}.{type(plugin).__qualname__}"
+    with _lock:
+        if pm.get_plugin(name) is not None:
+            pm.unregister(name=name)
+        pm.register(plugin, name=name)
+        try:
+            pm.check_pending()
+            get_registry()  # a clash between vendor names is reported here, not at the first run
+        except Exception:
+            pm.unregister(name=name)
+            raise
+    return name
+
+
+def forget_plugin(name: str) -> None:
+    """Remove a plugin added with :func:`use_plugin` or :func:`register_vendor` (no error if absent)."""
+    pm = get_plugin_manager()
+    with _lock:
+        if pm.get_plugin(name) is not None:
+            pm.unregister(name=name)
+
+
+class _InlineVendor:
+    """The plugin :func:`register_vendor` registers: it declares one vendor and answers no other hook."""
+
+    def __init__(self, vendor: Vendor):
+        self.vendor = vendor
+
+    @hookspecs.hookimpl
+    def socialtap_register_vendors(self, register: Any) -> None:
+        """Registers the one vendor this object was made for."""
+        register(self.vendor)
+
+
+def register_vendor(vendor: Vendor) -> str:
+    """Run a :class:`~socialtap.declarations.Vendor` in this process without packaging it.
+
+    ``socialtap.register_vendor(Vendor(...))`` then ``socialtap.run(Task(vendor.name, ...))``.
+    The vendor is served by the default plugins only (declared auth, requests, pagination,
+    normalization); a vendor that also needs its own hook implementations passes a module
+    or object holding them to :func:`use_plugin` instead. Registering a vendor of the same
+    name again replaces it. Returns the plugin's name (``vendor:<name>``), for
+    :func:`forget_plugin`.
+    """
+    if not isinstance(vendor, Vendor):
+        raise ConfigError(f"register_vendor takes a socialtap Vendor, not {type(vendor).__name__}")
+    return use_plugin(_InlineVendor(vendor), name=f"vendor:{vendor.name}")
 
 
 def plugin_info(pm: pluggy.PluginManager, *, include_internal: bool = False) -> list[dict[str, Any]]:

@@ -37,7 +37,7 @@ import threading
 import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
-from urllib.parse import quote, quote_plus
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 import requests
 
@@ -50,13 +50,20 @@ _PROBE_URL = "https://socialtap.invalid/"
 
 
 def auth_header_values(auth: Any) -> list[str]:
-    """The header values ``auth`` (a ``requests`` auth object) adds to a blank request.
+    """The header and query values ``auth`` (a ``requests`` auth object) adds to a blank request.
 
     Applying the auth object is how the secret set covers any auth class, not only the
-    core's schemes. An auth object that cannot be applied offline contributes nothing.
+    core's schemes: a header it sets (``Authorization: Bearer x``, ``X-API-Key: x``) and a
+    query parameter it adds to the URL (``?api_key=x``). An auth object that cannot be
+    applied offline says what it holds instead, with a ``secret_values()`` method (OAuth2
+    client credentials: applying it would fetch a token); one that fails to apply and has
+    no such method contributes nothing beyond the credentials.
     """
     if auth is None:
         return []
+    declared = getattr(auth, "secret_values", None)
+    if callable(declared):
+        return [str(v) for v in declared() if v]
     if not callable(auth):
         return []
     prepared = requests.Request("GET", _PROBE_URL).prepare()
@@ -65,8 +72,13 @@ def auth_header_values(auth: Any) -> list[str]:
         signed = auth(prepared)
     except Exception:  # an auth that needs the network or a real host: fall back to the credentials
         return []
+    signed = signed if signed is not None else prepared
     headers = getattr(signed, "headers", None) or prepared.headers
-    return [str(v) for k, v in headers.items() if before.get(k) != v and v]
+    values = [str(v) for k, v in headers.items() if before.get(k) != v and v]
+    # A query-parameter key: every value the auth put in the probe URL (the probe has none of its own).
+    query = urlsplit(getattr(signed, "url", None) or "").query
+    values += [v for _, v in parse_qsl(query, keep_blank_values=False) if v]
+    return values
 
 
 def _parts(value: str) -> list[str]:
@@ -138,10 +150,13 @@ def secret_values(
 
 
 class Redactor:
-    """Replaces a fixed set of secrets with ``***`` in text, payloads and exceptions."""
+    """Replaces a set of secrets with ``***`` in text, payloads and exceptions (:meth:`add` grows the set)."""
 
     def __init__(self, secrets: Iterable[str] = ()):
-        values = {s for s in secrets if s and s != MASK}
+        self._lock = threading.Lock()
+        self._compile({s for s in secrets if s and s != MASK})
+
+    def _compile(self, values: set[str]) -> None:
         # Longest first, so ``Basic <b64>`` goes as a whole before ``<b64>`` would.
         self.secrets: tuple[str, ...] = tuple(sorted(values, key=len, reverse=True))
         long_ones = [re.escape(s) for s in self.secrets if len(s) >= MIN_SUBSTRING]
@@ -151,6 +166,23 @@ class Redactor:
 
     def __bool__(self) -> bool:
         return self._pattern is not None
+
+    def add(self, values: Iterable[str]) -> None:
+        """Redact ``values`` too from now on, with the spellings :func:`secret_values` derives.
+
+        For a secret that appears mid-run: an OAuth2 access token fetched after the engine
+        started (see ``watch_secrets`` in :mod:`socialtap.auth`). Safe to call from any thread.
+        """
+        found: set[str] = set()
+        for value in values:
+            for part in _parts(str(value)):
+                if part:
+                    found |= _spellings(part)
+        with self._lock:
+            merged = set(self.secrets) | {s for s in found if s and s != MASK}
+            if len(merged) == len(self.secrets):
+                return
+            self._compile(merged)
 
     def text(self, text: str) -> str:
         """``text`` with every secret replaced by ``***``."""
