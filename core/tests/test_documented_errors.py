@@ -41,7 +41,7 @@ def test_a_429_that_retries_cannot_help_ends_as_quota_error():
 
 
 def test_the_declaration_is_checked_when_written():
-    with pytest.raises(TypeError, match="socialtap.errors class"):
+    with pytest.raises(TypeError, match=r"socialtap\.errors class"):
         DocumentedError(401, {}, ValueError)
     with pytest.raises(TypeError, match="must be text"):
         DocumentedError(401, {"a": 1}, AuthError, content_type="text/plain").encoded()
