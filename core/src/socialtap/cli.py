@@ -380,15 +380,22 @@ def sandbox_command(vendor: str, port: int, seed: int, faults: str | None, optio
     show_default=True,
     help="Where to create socialtap-NAME/.",
 )
-def new_plugin_command(name: str, directory: str) -> None:
+@click.option(
+    "--auth",
+    type=click.Choice(["bearer", "header", "basic"]),
+    default="bearer",
+    show_default=True,
+    help="The vendor's auth: Authorization: Bearer, an X-API-Key header, or HTTP Basic key:secret.",
+)
+def new_plugin_command(name: str, directory: str, auth: str) -> None:
     """Scaffold a vendor plugin NAME that passes the contract suite as generated."""
     from pathlib import Path
 
     from socialtap.scaffold import new_plugin
 
     with handled():
-        root = new_plugin(name, Path(directory))
-        click.echo(f"created {root}\n  pip install -e {root}\n  pytest {root / 'tests'}")
+        root = new_plugin(name, Path(directory), auth=auth)
+        click.echo(f"created {root}\n  pip install -e '{root}[test]'\n  pytest {root / 'tests'}")
 
 
 def _add_surface_commands() -> None:
