@@ -42,3 +42,16 @@ def test_block_runs(index: int):
         suite = namespace["TestContract"]()  # type: ignore[operator]
         for documented in declared.errors:
             suite.test_documented_error_raises_its_typed_error(documented)
+
+
+@pytest.mark.parametrize("module_name", ["socialtap.testing", "socialtap.testing.emulator"])
+def test_every_public_name_of_the_kit_is_in_the_section(module_name: str):
+    import importlib
+
+    text = GUIDE.read_text()
+    start = text.index(SECTION)
+    section = text[start : text.find("\n## ", start + len(SECTION))]
+    names = importlib.import_module(module_name).__all__
+    # In code, bare or qualified: `CountingApp` or `socialtap.testing.CountingApp`.
+    missing = [name for name in names if not re.search(rf"`(?:[\w.]+\.)?{name}\b", section)]
+    assert not missing, f"docs/plugins.md's {SECTION!r} does not mention {missing} from {module_name}"
