@@ -22,15 +22,16 @@ from socialtap.plugins import get_plugin_manager, get_registry, plugin_info
 from socialtap.runner import Options, RunReport, Task, run_to_output
 
 
-def parse_param_pairs(pairs: Iterable[str]) -> dict[str, Any]:
+def parse_param_pairs(pairs: Iterable[str], flag: str = "-p") -> dict[str, Any]:
     """``-p key=value`` pairs: values parse as JSON when they can, else as strings;
-    a repeated key makes a list. A value with surrounding whitespace stays a string."""
+    a repeated key makes a list. A value with surrounding whitespace stays a string.
+    ``flag`` names the option in the error for a pair without ``=``."""
     params: dict[str, Any] = {}
     repeated: set[str] = set()
     for pair in pairs:
         key, sep, text = pair.partition("=")
         if not sep or not key:
-            raise ConfigError(f"-p expects key=value, got {pair!r}")
+            raise ConfigError(f"{flag} expects key=value, got {pair!r}")
         try:
             # JSON ignores surrounding whitespace: "123\n" would silently become 123. Keep
             # such text a string, so params validation names the stray character.
@@ -222,6 +223,13 @@ def streams(vendor: str, as_json: bool) -> None:
 @click.option("--output", "-o", metavar="PATH", help="File (jsonl, sqlite) or directory (csv); jsonl defaults to stdout.")
 @click.option("--base-url", metavar="URL", help="Override the vendor's base URL.")
 @click.option("--sandbox", is_flag=True, help="Run against the vendor's offline sandbox with its test credentials.")
+@click.option(
+    "--sandbox-option",
+    "sandbox_pairs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="An option of the sandbox's app factory (with --sandbox), e.g. rate_limit=2; JSON values parse.",
+)
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop each chain after N pages.")
 @click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True, help="Chains fetched at once.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failing chain instead of finishing the others.")
@@ -242,6 +250,7 @@ def run(
     output: str | None,
     base_url: str | None,
     sandbox: bool,
+    sandbox_pairs: tuple[str, ...],
     max_pages: int | None,
     concurrency: int,
     fail_fast: bool,
@@ -269,6 +278,9 @@ def run(
                 )
             params.update(given)
         params.update(parse_param_pairs(pairs))
+        if sandbox_pairs and not sandbox:
+            raise ConfigError("--sandbox-option only applies with --sandbox")
+        sandbox_options = parse_param_pairs(sandbox_pairs, "--sandbox-option")
         from socialtap.state import default_state_path
 
         options = Options(
@@ -288,9 +300,10 @@ def run(
         with contextlib.ExitStack() as stack:
             credentials = None
             if sandbox:
-                from socialtap.testing import serve_sandbox
+                from socialtap.testing import check_sandbox_options, serve_sandbox
 
-                running = stack.enter_context(serve_sandbox(vendor))
+                check_sandbox_options(vendor, sandbox_options)
+                running = stack.enter_context(serve_sandbox(vendor, **sandbox_options))
                 options = attrs.evolve(options, base_url=running.base_url, sandbox=True)
                 credentials = running.credentials
             task = Task(vendor, stream, params, credentials, options)
@@ -330,13 +343,24 @@ def summary(report: RunReport, output: str | None) -> str:
     metavar="SPEC",
     help="Inject faults, e.g. 'latency=50ms,error_rate=0.1,reset_rate=0.05,throttle=5/s,malformed_rate=0.01,seed=7'.",
 )
-def sandbox_command(vendor: str, port: int, seed: int, faults: str | None) -> None:
+@click.option(
+    "--option",
+    "option_pairs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="An option of the sandbox's app factory, e.g. rate_limit=2 (repeatable; JSON values parse).",
+)
+def sandbox_command(vendor: str, port: int, seed: int, faults: str | None, option_pairs: tuple[str, ...]) -> None:
     """Serve VENDOR's offline emulator on 127.0.0.1 until interrupted (Ctrl-C or SIGTERM)."""
     from socialtap.testing import serve_sandbox
 
     with handled(), sigterm_interrupts(), contextlib.ExitStack() as stack:
+        from socialtap.testing import check_sandbox_options
+
+        options = parse_param_pairs(option_pairs, "--option")
+        check_sandbox_options(vendor, options)  # before the port: name the real mistake first
         check_can_listen("127.0.0.1", port)
-        running = stack.enter_context(serve_sandbox(vendor, port=port, seed=seed, faults=faults))
+        running = stack.enter_context(serve_sandbox(vendor, port=port, seed=seed, faults=faults, **options))
         creds = ", ".join(f"{k}={v}" for k, v in running.credentials.items())
         click.echo(f"{vendor} sandbox at {running.base_url} (test credentials: {creds}); Ctrl-C to stop", err=True)
         try:
@@ -356,15 +380,22 @@ def sandbox_command(vendor: str, port: int, seed: int, faults: str | None) -> No
     show_default=True,
     help="Where to create socialtap-NAME/.",
 )
-def new_plugin_command(name: str, directory: str) -> None:
+@click.option(
+    "--auth",
+    type=click.Choice(["bearer", "header", "basic"]),
+    default="bearer",
+    show_default=True,
+    help="The vendor's auth: Authorization: Bearer, an X-API-Key header, or HTTP Basic key:secret.",
+)
+def new_plugin_command(name: str, directory: str, auth: str) -> None:
     """Scaffold a vendor plugin NAME that passes the contract suite as generated."""
     from pathlib import Path
 
     from socialtap.scaffold import new_plugin
 
     with handled():
-        root = new_plugin(name, Path(directory))
-        click.echo(f"created {root}\n  pip install -e {root}\n  pytest {root / 'tests'}")
+        root = new_plugin(name, Path(directory), auth=auth)
+        click.echo(f"created {root}\n  pip install -e '{root}[test]'\n  pytest {root / 'tests'}")
 
 
 def _add_surface_commands() -> None:

@@ -7,7 +7,8 @@ vendor's emulator on 127.0.0.1 and gives the base URL and test credentials to po
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import inspect
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +32,8 @@ __all__ = [
     "sandbox_app",
     "serve_app",
     "serve_hostile",
+    "check_sandbox_options",
+    "sandbox_option_names",
     "serve_sandbox",
     "sandbox_task_options",
 ]
@@ -53,6 +56,49 @@ class RunningSandbox:
         return dict(self.injector.counts) if self.injector is not None else {}
 
 
+# serve_sandbox's own keyword arguments: a factory option of the same name could not be passed.
+_RESERVED = frozenset({"seed", "port", "plugin_manager", "wrap", "faults", "vendor_name"})
+
+
+def sandbox_option_names(factory: Callable[..., Any]) -> list[str] | None:
+    """The keyword options a sandbox app factory accepts besides ``seed``, in declared
+    order; None when it takes ``**kwargs`` (then any name may be right)."""
+    try:
+        parameters = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # a builtin or C callable: nothing to check against
+        return None
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return None
+    keyword = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return [p.name for p in parameters if p.kind in keyword and p.name not in _RESERVED]
+
+
+def _check_options(vendor_name: str, factory: Callable[..., Any], options: Mapping[str, Any]) -> None:
+    accepted = sandbox_option_names(factory)
+    unknown = sorted(name for name in options if name in _RESERVED or (accepted is not None and name not in accepted))
+    if unknown:
+        names = ", ".join(accepted) if accepted else "none"
+        raise ConfigError(f"the {vendor_name} sandbox has no option {', '.join(map(repr, unknown))}; it accepts: {names}")
+
+
+def _sandbox_of(vendor_name: str, plugin_manager: pluggy.PluginManager | None) -> tuple[Any, Any]:
+    pm = plugin_manager or get_plugin_manager()
+    vendor = get_registry(plugin_manager).get(vendor_name)
+    sandbox = pm.hook.socialtap_sandbox(vendor=vendor)
+    if sandbox is None:
+        raise ConfigError(f"vendor {vendor_name!r} ships no sandbox (no plugin answers socialtap_sandbox)")
+    return vendor, sandbox
+
+
+def check_sandbox_options(
+    vendor_name: str, options: Mapping[str, Any], *, plugin_manager: pluggy.PluginManager | None = None
+) -> None:
+    """ConfigError (one line) when ``options`` names something the vendor's sandbox factory
+    does not take, listing the options it does: a typo must fail before a server starts,
+    not as a TypeError from inside the factory. ``serve_sandbox`` checks the same."""
+    _check_options(vendor_name, _sandbox_of(vendor_name, plugin_manager)[1].app, options)
+
+
 @contextmanager
 def serve_sandbox(
     vendor_name: str,
@@ -72,11 +118,8 @@ def serve_sandbox(
     """
     from socialtap.testing.faults import FaultInjector, Faults
 
-    pm = plugin_manager or get_plugin_manager()
-    vendor = get_registry(plugin_manager).get(vendor_name)
-    sandbox = pm.hook.socialtap_sandbox(vendor=vendor)
-    if sandbox is None:
-        raise ConfigError(f"vendor {vendor_name!r} ships no sandbox (no plugin answers socialtap_sandbox)")
+    vendor, sandbox = _sandbox_of(vendor_name, plugin_manager)
+    _check_options(vendor_name, sandbox.app, options)
     app = sandbox.app(seed=seed, **options)
     injector = None
     served_app = app
@@ -94,10 +137,8 @@ def serve_sandbox(
 def sandbox_app(vendor_name: str, *, seed: int = 0, **options: Any) -> Any:
     """A vendor's sandbox WSGI app, unserved: the factory to serve it from a child process with
     ``serve_app_in_subprocess("socialtap.testing:sandbox_app", kwargs={"vendor_name": ...})``."""
-    vendor = get_registry().get(vendor_name)
-    sandbox = get_plugin_manager().hook.socialtap_sandbox(vendor=vendor)
-    if sandbox is None:
-        raise ConfigError(f"vendor {vendor_name!r} ships no sandbox (no plugin answers socialtap_sandbox)")
+    _, sandbox = _sandbox_of(vendor_name, None)
+    _check_options(vendor_name, sandbox.app, options)
     return sandbox.app(seed=seed, **options)
 
 

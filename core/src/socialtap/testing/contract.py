@@ -14,16 +14,21 @@ whether the plugin is right: it registers, its streams validate params, every st
 end to end over real HTTP on 127.0.0.1 and yields well-formed records of its declared
 types exactly once, records round-trip through the converter, a bad credential is an
 AuthError naming the env var, invalid params fail before any request, faults (5xx,
-resets, 429) change nothing in the result, no credential leaks anywhere, and streams
-that declare a date window run incrementally.
+resets, 429) change nothing in the result, no credential leaks anywhere, streams
+that declare a date window run incrementally, and every error response the vendor's docs
+print (``Sandbox(errors=(DocumentedError(...), ...))``) becomes its declared typed error
+with a message that quotes the vendor and says what to do.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import Counter
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -33,6 +38,27 @@ from socialtap.records import RECORD_TYPES, from_item, natural_key, to_item
 from socialtap.runner import Options, RunReport, Task, iter_records
 from socialtap.testing import RunningSandbox, serve_sandbox
 from socialtap.testing.faults import Faults
+from socialtap.testing.server import serve_app
+
+# A message "says what to do" when it gives the reader a step: these are the verbs the
+# engine's advice starts with ("Check SOCIALTAP_X_TOKEN", "fix the params", "Wait and retry").
+ADVICE = re.compile(r"\b(check|fix|wait|retry|ask|try|lower|use|set|give|add|remove|contact)\b", re.IGNORECASE)
+
+
+def answering(documented: Any) -> Callable[..., Iterable[bytes]]:
+    """A WSGI app answering every request with ``documented``'s status, headers and body."""
+    from werkzeug.http import HTTP_STATUS_CODES
+
+    body = documented.encoded()
+    reason = HTTP_STATUS_CODES.get(documented.status, "Error")
+    headers = [("Content-Type", documented.content_type), ("Content-Length", str(len(body)))]
+    headers += list(dict(documented.headers).items())
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        start_response(f"{documented.status} {reason}", headers)
+        return [body]
+
+    return app
 
 
 def comparable(records: list[Any]) -> list[dict[str, Any]]:
@@ -66,12 +92,24 @@ class ContractSuite:
                 "invalid_stream_name",
                 sorted(self.invalid_params) or [pytest.param(None, marks=pytest.mark.skip(reason="no invalid_params declared"))],
             )
+        if "documented_error" in metafunc.fixturenames:
+            documented = self._documented_errors()
+            metafunc.parametrize(
+                "documented_error",
+                [pytest.param(e, id=f"{e.label}-{i}") for i, e in enumerate(documented)]
+                or [pytest.param(None, marks=pytest.mark.skip(reason="the sandbox declares no documented errors"))],
+            )
 
     # -- helpers ---------------------------------------------------------------------
 
     @classmethod
     def _vendor(cls):
         return get_registry(make_plugin_manager()).get(cls.vendor)
+
+    @classmethod
+    def _documented_errors(cls) -> tuple[Any, ...]:
+        sandbox = make_plugin_manager().hook.socialtap_sandbox(vendor=cls._vendor())
+        return tuple(getattr(sandbox, "errors", ()) or ())
 
     def sandbox(self, **kwargs: Any):
         kwargs.setdefault("faults", Faults())  # an empty plan still counts requests
@@ -246,3 +284,35 @@ class ContractSuite:
         text = "\n".join([caplog.text, out.out, out.err, *messages])
         for secret in [*secrets, *wrong.values()]:
             assert secret not in text, "a credential value appears in logs, output or an error"
+
+    def test_documented_error_raises_its_typed_error(self, documented_error: Any) -> None:
+        """The vendor's own example error body, served from 127.0.0.1 for every request,
+        ends the run with the declared typed error (exactly that class), quoting the vendor's
+        words, giving a step to take, naming the env var on an AuthError, showing no secret."""
+        vendor = self._vendor()
+        sandbox = make_plugin_manager().hook.socialtap_sandbox(vendor=vendor)
+        stream = documented_error.stream or next(iter(self.sample_params), vendor.streams[0].name)
+        assert stream in self.sample_params, f"add sample_params for {stream!r}: its documented error runs it"
+        credentials = dict(sandbox.credentials)
+        with serve_app(answering(documented_error)) as served:
+            base_url = served.url + urlsplit(vendor.base_url).path.rstrip("/")
+            # fail_fast: the chain's own error, not a summary of every chain that met it;
+            # a short backoff: retrying a documented 429 or 5xx is right, waiting long is not the check.
+            options = Options(base_url=base_url, **{**self.run_options, "fail_fast": True, "backoff_initial": 0.01})
+            task = Task(self.vendor, stream, self.sample_params[stream], credentials, options)
+            with pytest.raises(SocialtapError) as caught:
+                list(iter_records(task, plugin_manager=make_plugin_manager()))
+        error = caught.value
+        declared = documented_error.error
+        assert type(error) is declared, (
+            f"HTTP {documented_error.status} {documented_error.body!r} raised {type(error).__name__}, not {declared.__name__}: "
+            f"{error} (map it with Vendor.status_errors or answer the hook that raises)"
+        )
+        text = "\n".join([str(error), *getattr(error, "problems", [])])
+        missing = [w for w in documented_error.expected_words() if w not in text]
+        assert not missing, f"the error does not quote the vendor's {missing}: {text}"
+        assert ADVICE.search(str(error)), f"the error does not say what to do: {error}"
+        if isinstance(error, AuthError):
+            env_vars = [vendor.env_var(name) for group in vendor.auth.fields() for name in group]
+            assert any(var in str(error) for var in env_vars), f"the AuthError should name one of {env_vars}: {error}"
+        assert not any(v and v in text for v in credentials.values()), "the error shows a credential"

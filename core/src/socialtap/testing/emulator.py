@@ -1,14 +1,18 @@
 """Building blocks for vendor sandboxes, so a sandbox is its routes and data, not plumbing.
 
 A sandbox subclasses :class:`SandboxApp`, lists its routes (werkzeug ``Rule``\\ s whose
-endpoint names a method), and answers with :func:`json_response`. Auth checks, seeded
-data, page slicing and a rate-limit window are here.
+endpoint names a method), and answers with :func:`json_response`. Auth checks
+(:func:`bearer_token`, :func:`basic_credentials`, :func:`require_header`), seeded data,
+page slicing, a rate-limit window and its 429 answers (:func:`throttle`,
+:func:`too_many_requests`, :func:`rate_limit_headers`) are here.
 """
 
 from __future__ import annotations
 
 import base64
+import hmac
 import json
+import math
 import random
 import threading
 import time
@@ -34,7 +38,11 @@ __all__ = [
     "busiest_window",
     "json_response",
     "page_of",
+    "rate_limit_headers",
+    "require_header",
     "rng_for",
+    "throttle",
+    "too_many_requests",
 ]
 
 
@@ -60,6 +68,35 @@ def basic_credentials(request: Request) -> tuple[str, str] | None:
     except (ValueError, UnicodeDecodeError):
         return None
     return (user, password) if sep else None
+
+
+def require_header(
+    request: Request | dict[str, Any],
+    name: str,
+    expected: str,
+    *,
+    status: int = 401,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Response | None:
+    """None when header ``name`` (any header: ``X-API-Key``, ``Authorization``) equals
+    ``expected``; else the vendor's refusal: ``status`` with ``body`` (default
+    ``{"detail": "<name> header missing"}`` or ``"... invalid"``) and ``headers``.
+
+    ``request`` is a werkzeug Request or a WSGI environ. Use it first thing in ``dispatch``::
+
+        refused = require_header(request, "X-API-Key", TEST_KEY)
+        return refused or super().dispatch(request)
+    """
+    if isinstance(request, dict):
+        request = Request(request)
+    given = request.headers.get(name)
+    # compare_digest: a sandbox is also where authors copy patterns from.
+    if given is not None and hmac.compare_digest(given.encode(), expected.encode()):
+        return None
+    if body is None:
+        body = {"detail": f"{name} header {'missing' if given is None else 'invalid'}"}
+    return json_response(body, status, headers=headers)
 
 
 def rng_for(seed: int, *keys: object) -> random.Random:
@@ -94,6 +131,79 @@ class RateWindow:
                 return max(hits[0] + self.per - now, 0.001)
             hits.append(now)
             return None
+
+    def remaining(self, key: Any) -> int:
+        """Hits ``key`` may still make in the current window."""
+        now = self.clock()
+        with self._lock:
+            hits = self._hits.get(key, ())
+            return max(self.limit - sum(1 for t in hits if t > now - self.per), 0)
+
+    def reset_after(self, key: Any) -> float:
+        """Seconds until the oldest counted hit of ``key`` leaves the window (0 when none counts)."""
+        now = self.clock()
+        with self._lock:
+            live = [t for t in self._hits.get(key, ()) if t > now - self.per]
+            return max(live[0] + self.per - now, 0.0) if live else 0.0
+
+
+def rate_limit_headers(window: RateWindow, key: Any, *, style: str = "ietf") -> dict[str, str]:
+    """The budget of ``key`` in ``window`` as response headers, whole seconds rounded up.
+
+    ``style``: ``"ietf"`` (``RateLimit-Limit``/``-Remaining``/``-Reset``, the IETF draft's
+    separate fields), ``"x"`` (the common ``X-RateLimit-*``), or ``"combined"`` (one
+    ``RateLimit: limit=…, remaining=…, reset=…`` field, the draft's later form). Send them
+    on successful answers too when the vendor does, so a client can slow down before a 429.
+    """
+    limit, remaining, reset = window.limit, window.remaining(key), math.ceil(window.reset_after(key))
+    if style == "combined":
+        return {"RateLimit": f"limit={limit}, remaining={remaining}, reset={reset}"}
+    prefixes = {"ietf": "RateLimit-", "x": "X-RateLimit-"}
+    if style not in prefixes:
+        raise ValueError(f"style must be 'ietf', 'x' or 'combined', not {style!r}")
+    prefix = prefixes[style]
+    return {f"{prefix}Limit": str(limit), f"{prefix}Remaining": str(remaining), f"{prefix}Reset": str(reset)}
+
+
+def too_many_requests(
+    wait: float,
+    *,
+    body: Any = None,
+    retry_after: bool = True,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A 429 answer: ``Retry-After`` in whole seconds, at least 1 (a ``Retry-After: 0``
+    invites a client to hammer), plus any ``headers`` (e.g. :func:`rate_limit_headers`).
+    ``body`` defaults to ``{"detail": "Rate limit exceeded. Retry in N seconds."}``."""
+    seconds = max(1, math.ceil(wait))
+    all_headers = {"Retry-After": str(seconds)} if retry_after else {}
+    all_headers.update(headers or {})
+    if body is None:
+        body = {"detail": f"Rate limit exceeded. Retry in {seconds} seconds."}
+    return json_response(body, 429, headers=all_headers)
+
+
+def throttle(
+    window: RateWindow,
+    key: Any,
+    *,
+    body: Any = None,
+    retry_after: bool = True,
+    style: str | None = None,
+) -> Response | None:
+    """Count a hit of ``key`` in ``window``: None when allowed, else the 429 to send, with
+    ``Retry-After`` (unless ``retry_after=False``) and, when ``style`` is given, the
+    :func:`rate_limit_headers` of that style. ``body`` as in :func:`too_many_requests`::
+
+        limited = throttle(self.window, token, style="x")
+        if limited is not None:
+            return limited
+    """
+    wait = window.hit(key)
+    if wait is None:
+        return None
+    extra = rate_limit_headers(window, key, style=style) if style is not None else None
+    return too_many_requests(wait, body=body, retry_after=retry_after, headers=extra)
 
 
 def busiest_window(times: Iterable[float], per: float = 1.0) -> int:

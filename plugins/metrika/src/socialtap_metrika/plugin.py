@@ -20,7 +20,8 @@ from typing import Any
 
 from socialtap import Account, Credential, Observation, RateLimit, Stream, Vendor, hookimpl
 from socialtap.auth import Bearer
-from socialtap.sandbox import Sandbox
+from socialtap.errors import ConfigError
+from socialtap.sandbox import DocumentedError, Sandbox
 from socialtap_metrika.models import SearchResponse
 from socialtap_metrika.normalize import VENDOR, normalize_accounts
 from socialtap_metrika.params import AccountsParams
@@ -53,7 +54,14 @@ def sandbox() -> Sandbox:
     """The Metrika emulator and its test token (imported only when served)."""
     from socialtap_metrika.sandbox import TEST_TOKEN, MetrikaSandbox
 
-    return Sandbox(app=MetrikaSandbox, credentials={"token": TEST_TOKEN})
+    return Sandbox(app=MetrikaSandbox, credentials={"token": TEST_TOKEN}, errors=DOCUMENTED_ERRORS)
+
+
+# The one error body the docs print ("Error Responses", Validation Error); their 401 and 429
+# give a description but no body, so none is declared for them.
+DOCUMENTED_ERRORS = (
+    DocumentedError(422, {"errors": ["'resources' field is required"]}, ConfigError, doc="Error Responses: Validation Error"),
+)
 
 
 METRIKA = Vendor(

@@ -20,10 +20,11 @@ import requests
 from socialtap import Account, Credential, Observation, Post, RateLimit, Relation, Stream, Vendor, hookimpl
 from socialtap.auth import Basic, HeaderAuth
 from socialtap.declarations import Window
+from socialtap.errors import QuotaError
 from socialtap.fetch import path_fields
 from socialtap.pagination import NextLink
 from socialtap.params import converter as params_converter
-from socialtap.sandbox import Sandbox
+from socialtap.sandbox import DocumentedError, Sandbox
 from socialtap_shareablee import catalog, models
 from socialtap_shareablee import normalize as n
 from socialtap_shareablee import params as p
@@ -365,7 +366,18 @@ def sandbox() -> Sandbox:
     """The offline emulator (imported only when a sandbox is served)."""
     from socialtap_shareablee.sandbox import TEST_API_KEY, TEST_API_SECRET, ShareableeSandbox
 
-    return Sandbox(app=ShareableeSandbox, credentials={"api_key": TEST_API_KEY, "api_secret": TEST_API_SECRET})
+    return Sandbox(
+        app=ShareableeSandbox,
+        credentials={"api_key": TEST_API_KEY, "api_secret": TEST_API_SECRET},
+        errors=DOCUMENTED_ERRORS,
+    )
+
+
+# The one error body the docs print ("Throttling": HTTP 429 with a json response, the
+# message as a JSON string). "Errors" promises a human readable message but prints none.
+DOCUMENTED_ERRORS = (
+    DocumentedError(429, "Rate limit exceeded. Please try again later.", QuotaError, doc="Throttling"),
+)
 
 
 SHAREABLEE = Vendor(

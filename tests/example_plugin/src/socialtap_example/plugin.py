@@ -9,10 +9,11 @@ import attrs
 from socialtap import Account, Credential, Observation, Post, RateLimit, Relation, Stream, Vendor, hookimpl
 from socialtap.auth import Bearer
 from socialtap.declarations import Window
+from socialtap.errors import AuthError, ConfigError, NotFoundError
 from socialtap.pagination import NextLink, PageNumber
 from socialtap.params import date_range_problems
 from socialtap.records import observation, utcnow
-from socialtap.sandbox import Sandbox
+from socialtap.sandbox import DocumentedError, Sandbox
 from socialtap_example import models
 
 VENDOR = "example"
@@ -138,7 +139,15 @@ STREAMS = (
 def sandbox() -> Sandbox:
     from socialtap_example.sandbox import TEST_TOKEN, ExampleSandbox
 
-    return Sandbox(app=ExampleSandbox, credentials={"token": TEST_TOKEN})
+    return Sandbox(app=ExampleSandbox, credentials={"token": TEST_TOKEN}, errors=DOCUMENTED_ERRORS)
+
+
+# The example API's error bodies, as its sandbox answers them.
+DOCUMENTED_ERRORS = (
+    DocumentedError(401, {"detail": "Invalid token."}, AuthError),
+    DocumentedError(404, {"detail": "Not found."}, NotFoundError, stream="profiles"),
+    DocumentedError(422, {"errors": ["'ids' field is required"]}, ConfigError, stream="views"),
+)
 
 
 EXAMPLE = Vendor(
