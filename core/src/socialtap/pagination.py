@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from socialtap.errors import ConfigError, PayloadError
-from socialtap.http import Request, Response, resolve_link
+from socialtap.http import Request, Response, resolve_link, upgrade_link
 
 __all__ = [
     "END",
@@ -386,9 +386,27 @@ class NextLink:
     ``next_page`` (a full URL), or any dotted path. Null, empty or absent ends.
 
     The link may be absolute, root-relative or relative: it is resolved against the
-    response's URL, and the next request carries the absolute URL."""
+    response's URL, and the next request carries the absolute URL.
+
+    ``upgrade_http=True`` declares that the vendor documents its links as plain http
+    although it serves them over https (Shareablee's ``next_page``): an ``http://``
+    link to the response's own host on the default port, from an https response on
+    the default port, is sent as the https URL (see :func:`socialtap.http.upgrade_link`).
+    Never the reverse: an https link is never made http, and any other link is left
+    for the engine's origin check, which refuses it."""
 
     path: str = attrs.field(default="next", validator=_dotted("path"))
+    upgrade_http: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool), kw_only=True)
+
+    def link(self, response: Response) -> str | None:
+        """The absolute URL of the response's next link (upgraded when declared), or None."""
+        link = lookup(response.payload, self.path)
+        if not link:
+            return None
+        if not isinstance(link, str):
+            raise PayloadError(f"next-page link at '{self.path}' is not a string: {type(link).__name__}")
+        absolute = resolve_link(response.url, link)
+        return upgrade_link(absolute, response.url) if self.upgrade_http else absolute
 
     def first(self, request: Request) -> Request:
         """The request unchanged."""
@@ -396,13 +414,11 @@ class NextLink:
 
     def next(self, request: Request, response: Response) -> Request | None:
         """The request for the link's URL, or None when there is no link."""
-        link = lookup(response.payload, self.path)
-        if not link:
+        url = self.link(response)
+        if url is None:
             return None
-        if not isinstance(link, str):
-            raise PayloadError(f"next-page link at '{self.path}' is not a string: {type(link).__name__}")
         # The link carries its own query string: drop ours so nothing is sent twice.
-        return request.next_page(url=resolve_link(response.url, link), query=())
+        return request.next_page(url=url, query=())
 
 
 def parse_link_header(value: str) -> list[tuple[str, dict[str, str]]]:
