@@ -312,14 +312,13 @@ STREAMS = (
     ),
     stream(
         "category_top_content",
-        "{route}/category/{category_id}/cross_platform/top_content/",
+        "/category/{category_id}/cross_platform/top_content/",
         p.CategoryTopContentParams,
         n.normalize_top_content,
         (Post,),
         models.TopContent,
-        "A category's top posts across `services` (`limit` up to 100; `realtime` for the realtime variant).",
+        "A category's top posts across `services` (`limit` up to 100; the docs document no realtime variant of it).",
         comma=("services",),
-        drop=("realtime",),
         window=WINDOW,
     ),
     stream(
