@@ -18,8 +18,10 @@ ValueError when the plugin declares its stream, not in the middle of a run. Pagi
 keep no state between pages (everything a page needs is on the request), so one
 declaration serves every chain and every run.
 
-Following a link is checked by the engine: only the base URL's origin, never a URL
-already fetched in the chain (the runner also ends a chain whose page repeats an
+Following a link is checked by the engine: only the base URL's origin (a vendor may
+declare, with ``NextLink(upgrade_http=True)``, that its documented http links are its
+https origin: they are sent as https, never the reverse), never a URL already fetched
+in the chain (the runner also ends a chain whose page repeats an
 earlier page's items, so a paginator need not guard against loops itself).
 
 A request's ``url`` is either a path under the vendor's base URL (what a plugin builds
