@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from socialtap import AuthError, NotFoundError, Observation, Post, RateLimit, Task, iter_records
-from socialtap.errors import ChainsFailedError
+from socialtap.errors import ChainsFailedError, PayloadError, SecurityError
 from socialtap.plugins import get_registry, make_plugin_manager
 from socialtap.runner import Options, RunReport
 from socialtap.testing import sandbox_task_options, serve_sandbox
@@ -89,6 +89,33 @@ def test_docs_shaped_next_page_continues_on_the_requested_path_with_its_page_and
     ]
     created = [r.created_at for r in records]
     assert created == sorted(created, reverse=True)  # sort_ascending kept, though the link drops it
+
+
+def test_a_docs_shaped_link_that_repeats_a_page_ends_the_chain_instead_of_looping(monkeypatch):
+    monkeypatch.setattr(
+        ShareableeSandbox,
+        "next_page_link",
+        lambda self, request, entity_id, start, end, page: f"http://{request.host}/v1.4/user/{entity_id}/user/content/?page=1",
+    )
+    with pytest.raises(PayloadError, match="already fetched"):
+        run("user_content", {"entity_id": IDS[0], "service": "facebook"}, posts_per_entity=350)
+
+
+def test_a_next_page_on_another_host_is_refused_before_the_credentials_go(monkeypatch):
+    # localhost is not the base URL's host (127.0.0.1), though it is the same machine.
+    monkeypatch.setattr(
+        ShareableeSandbox,
+        "next_page_link",
+        lambda self, request, entity_id, start, end, page: (
+            f"http://localhost:{request.host.rsplit(':', 1)[1]}/v1.4/user/{entity_id}/user/content/?page={page}"
+        ),
+    )
+    with serve_sandbox("shareablee", posts_per_entity=150) as sandbox:
+        task = Task("shareablee", "user_content", {"entity_id": IDS[0], "service": "facebook"}, sandbox.credentials,
+                    sandbox_task_options(sandbox))
+        with pytest.raises(SecurityError, match="credentials were not sent"):
+            list(iter_records(task, plugin_manager=make_plugin_manager()))
+        assert [path.split("?")[0] for _, path in sandbox.app.log] == [f"/v1.4/user/{IDS[0]}/facebook/content/"]
 
 
 def test_sort_descending_date_range_and_start_page():
