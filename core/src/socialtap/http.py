@@ -174,6 +174,34 @@ def resolve_link(response_url: str, link: str) -> str:
     return absolute
 
 
+def upgrade_link(link: str, trusted_url: str) -> str:
+    """``link`` rewritten to https when it is ``trusted_url``'s own origin over plain http.
+
+    Some vendors document next links as ``http://`` while they are served over https
+    (Shareablee's ``next_page``). A link is upgraded only when ``trusted_url`` (the
+    response's URL, itself on the base URL's origin) is https on the default port 443
+    and the link is http on the default port 80 of the very same host: then the
+    https URL is what is sent. Anything else is returned unchanged for the engine's
+    origin check to judge, so an https link is never made http, another host or an
+    explicit non-default port is never upgraded, and an unsafe link (see
+    :func:`unsafe_reason`) is left for :func:`resolve_link` and the engine to refuse.
+    """
+    if unsafe_reason(link) is not None or unsafe_reason(trusted_url) is not None:
+        return link
+    try:
+        scheme, host, port = origin(link)
+        trusted = origin(trusted_url)
+        split = urlsplit(link)
+    except ValueError:
+        return link
+    if scheme != "http" or port != 80 or trusted != ("https", host, 443):
+        return link
+    upgraded = urlunsplit(("https", host, split.path, split.query, split.fragment))
+    if unsafe_reason(upgraded) is not None or origin(upgraded) != trusted:
+        return link
+    return upgraded
+
+
 def page_key(url: str, query: Sequence[tuple[str, str]] = (), body: Any = None) -> str:
     """``url`` (plus extra query pairs) in a form where two URLs of the same page are equal.
 

@@ -18,8 +18,10 @@ ValueError when the plugin declares its stream, not in the middle of a run. Pagi
 keep no state between pages (everything a page needs is on the request), so one
 declaration serves every chain and every run.
 
-Following a link is checked by the engine: only the base URL's origin, never a URL
-already fetched in the chain (the runner also ends a chain whose page repeats an
+Following a link is checked by the engine: only the base URL's origin (a vendor may
+declare, with ``NextLink(upgrade_http=True)``, that its documented http links are its
+https origin: they are sent as https, never the reverse), never a URL already fetched
+in the chain (the runner also ends a chain whose page repeats an
 earlier page's items, so a paginator need not guard against loops itself).
 
 A request's ``url`` is either a path under the vendor's base URL (what a plugin builds
@@ -41,7 +43,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from socialtap.errors import ConfigError, PayloadError
-from socialtap.http import Request, Response, resolve_link
+from socialtap.http import Request, Response, resolve_link, upgrade_link
 
 __all__ = [
     "END",
@@ -386,9 +388,27 @@ class NextLink:
     ``next_page`` (a full URL), or any dotted path. Null, empty or absent ends.
 
     The link may be absolute, root-relative or relative: it is resolved against the
-    response's URL, and the next request carries the absolute URL."""
+    response's URL, and the next request carries the absolute URL.
+
+    ``upgrade_http=True`` declares that the vendor documents its links as plain http
+    although it serves them over https (Shareablee's ``next_page``): an ``http://``
+    link to the response's own host on the default port, from an https response on
+    the default port, is sent as the https URL (see :func:`socialtap.http.upgrade_link`).
+    Never the reverse: an https link is never made http, and any other link is left
+    for the engine's origin check, which refuses it."""
 
     path: str = attrs.field(default="next", validator=_dotted("path"))
+    upgrade_http: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool), kw_only=True)
+
+    def link(self, response: Response) -> str | None:
+        """The absolute URL of the response's next link (upgraded when declared), or None."""
+        link = lookup(response.payload, self.path)
+        if not link:
+            return None
+        if not isinstance(link, str):
+            raise PayloadError(f"next-page link at '{self.path}' is not a string: {type(link).__name__}")
+        absolute = resolve_link(response.url, link)
+        return upgrade_link(absolute, response.url) if self.upgrade_http else absolute
 
     def first(self, request: Request) -> Request:
         """The request unchanged."""
@@ -396,13 +416,11 @@ class NextLink:
 
     def next(self, request: Request, response: Response) -> Request | None:
         """The request for the link's URL, or None when there is no link."""
-        link = lookup(response.payload, self.path)
-        if not link:
+        url = self.link(response)
+        if url is None:
             return None
-        if not isinstance(link, str):
-            raise PayloadError(f"next-page link at '{self.path}' is not a string: {type(link).__name__}")
         # The link carries its own query string: drop ours so nothing is sent twice.
-        return request.next_page(url=resolve_link(response.url, link), query=())
+        return request.next_page(url=url, query=())
 
 
 def parse_link_header(value: str) -> list[tuple[str, dict[str, str]]]:

@@ -30,7 +30,7 @@ class TestContract(ContractSuite):
         "category_time_series": {"category_id": [C1], "service": "twitter", "fields": ["followers_count"], **DATES},
         "category_ranking": {"category_id": [C1], "metric": "total_actions", **DATES},
         "category_cross_platform": {"category_id": [C1], "services": ["facebook", "instagram"]},
-        "category_top_content": {"category_id": [C1], "limit": 15, "realtime": True},
+        "category_top_content": {"category_id": [C1], "limit": 15},
         "category_realtime_rankings": {"category_id": [C1], "services": ["facebook", "twitter"], "date": "2016-03-01"},
         "me_properties": {},
         "me_categories": {},

@@ -6,13 +6,13 @@ import base64
 import importlib.util
 import warnings
 from types import SimpleNamespace
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
 
 from socialtap import AuthError, NotFoundError, Observation, Post, RateLimit, Task, iter_records
-from socialtap.errors import ChainsFailedError
+from socialtap.errors import ChainsFailedError, PayloadError, SecurityError
 from socialtap.plugins import get_registry, make_plugin_manager
 from socialtap.runner import Options, RunReport
 from socialtap.testing import sandbox_task_options, serve_sandbox
@@ -51,16 +51,71 @@ def test_user_content_follows_next_page_through_0_based_pages_of_100():
     assert created == sorted(created)  # sort_ascending defaults to true
 
 
-def test_next_page_links_are_on_the_sandboxs_own_origin():
+def test_next_page_links_are_printed_as_the_docs_print_them_and_their_path_is_not_served():
     with serve_sandbox("shareablee", posts_per_entity=150) as sandbox:
+        host = urlsplit(sandbox.served.url).netloc
         url = f"{sandbox.base_url}/user/{IDS[0]}/facebook/content/"
-        first = requests.get(url, params={"page": 0, "sort_ascending": "false"}, auth=(TEST_API_KEY, TEST_API_SECRET), timeout=5)
-        body = first.json()
+        params = {"page": 0, "sort_ascending": "false", "start_date": "2014-01-01", "end_date": "2030-01-01"}
+        body = requests.get(url, params=params, auth=(TEST_API_KEY, TEST_API_SECRET), timeout=5).json()
         assert len(body["content"]) == 100
-        assert body["next_page"].startswith(sandbox.served.url + "/v1.4/user/")
-        assert "sort_ascending=false" in body["next_page"] and body["next_page"].endswith("page=1")
-        last = requests.get(body["next_page"], auth=(TEST_API_KEY, TEST_API_SECRET), timeout=5).json()
+        # The docs: "http://api.shareablee.com/v1.4/user/{entity_id}/user/content/?start_date=...&end_date=...&page=2"
+        assert body["next_page"] == (
+            f"http://{host}/v1.4/user/{IDS[0]}/user/content/?start_date=2014-01-01&end_date=2030-01-01&page=1"
+        )
+        followed = requests.get(body["next_page"], auth=(TEST_API_KEY, TEST_API_SECRET), timeout=5)
+        assert followed.status_code == 400 and "'user' is not supported" in followed.json()["detail"]
+        last = requests.get(url, params={**params, "page": 1}, auth=(TEST_API_KEY, TEST_API_SECRET), timeout=5).json()
         assert len(last["content"]) == 50 and last["next_page"] is None
+        undated = requests.get(url, params={"page": 0}, auth=(TEST_API_KEY, TEST_API_SECRET), timeout=5).json()
+        assert undated["next_page"] == f"http://{host}/v1.4/user/{IDS[0]}/user/content/?page=1"
+
+
+def test_docs_shaped_next_page_continues_on_the_requested_path_with_its_page_and_own_params():
+    params = {
+        "entity_id": IDS[0],
+        "service": "twitter" if "twitter" in WORLD.entities[IDS[0]].services else "facebook",
+        "sort_ascending": False,
+        "start_date": "2014-01-01",
+        "end_date": "2030-01-01",
+    }
+    records, report, app = run("user_content", params, posts_per_entity=230)
+    assert len(records) == 230 == len({r.post_id for r in records})
+    assert report.requests == 3 == app.stats["user_content"]
+    own = f"/v1.4/user/{IDS[0]}/{params['service']}/content/"
+    sent = [urlsplit(path) for _, path in app.log]
+    assert [p.path for p in sent] == [own] * 3  # never the link's /user/{id}/user/content/
+    assert [dict(parse_qsl(p.query)) for p in sent] == [
+        {"sort_ascending": "false", "start_date": "2014-01-01", "end_date": "2030-01-01", "page": str(n)} for n in range(3)
+    ]
+    created = [r.created_at for r in records]
+    assert created == sorted(created, reverse=True)  # sort_ascending kept, though the link drops it
+
+
+def test_a_docs_shaped_link_that_repeats_a_page_ends_the_chain_instead_of_looping(monkeypatch):
+    monkeypatch.setattr(
+        ShareableeSandbox,
+        "next_page_link",
+        lambda self, request, entity_id, start, end, page: f"http://{request.host}/v1.4/user/{entity_id}/user/content/?page=1",
+    )
+    with pytest.raises(PayloadError, match="already fetched"):
+        run("user_content", {"entity_id": IDS[0], "service": "facebook"}, posts_per_entity=350)
+
+
+def test_a_next_page_on_another_host_is_refused_before_the_credentials_go(monkeypatch):
+    # localhost is not the base URL's host (127.0.0.1), though it is the same machine.
+    monkeypatch.setattr(
+        ShareableeSandbox,
+        "next_page_link",
+        lambda self, request, entity_id, start, end, page: (
+            f"http://localhost:{request.host.rsplit(':', 1)[1]}/v1.4/user/{entity_id}/user/content/?page={page}"
+        ),
+    )
+    with serve_sandbox("shareablee", posts_per_entity=150) as sandbox:
+        task = Task("shareablee", "user_content", {"entity_id": IDS[0], "service": "facebook"}, sandbox.credentials,
+                    sandbox_task_options(sandbox))
+        with pytest.raises(SecurityError, match="credentials were not sent"):
+            list(iter_records(task, plugin_manager=make_plugin_manager()))
+        assert [path.split("?")[0] for _, path in sandbox.app.log] == [f"/v1.4/user/{IDS[0]}/facebook/content/"]
 
 
 def test_sort_descending_date_range_and_start_page():
@@ -235,6 +290,20 @@ def test_sandbox_is_read_only(sandbox):
         ("/category/{c}/facebook/ranking/", {"metric": "likes_count"}, 400, "only total_actions"),
         ("/realtime/category/{c}/cross_platform/rankings/", {"services": "instagram"}, 400, "Unsupported services"),
         ("/me/find/user/", {}, 400, "term is required"),
+        # list formats as the docs give them: services and fields comma separated, object_id repeated
+        ("/user/{e}/cross_platform/", {"services": ["facebook", "twitter"]}, 400, "services=facebook,twitter"),
+        (
+            "/user/{e}/facebook/time_series/",
+            {"fields": ["total_actions", "likes_count"]},
+            400,
+            "fields=total_actions,likes_count",
+        ),
+        ("/user/{e}/facebook/insights/page/", {"fields": ["page_reach", "page_views"]}, 400, "comma separated"),
+        ("/user/{e}/facebook/overlap/comparison/property/", {"object_id": "1,2"}, 400, "repeated object_id"),
+        # only the documented paths: the docs name no /realtime/category/.../top_content/
+        ("/realtime/category/{c}/cross_platform/top_content/", {}, 404, "Not found."),
+        # the path in the docs' next_page example is not an endpoint
+        ("/user/{e}/user/content/", {"page": "1"}, 400, "not supported by this endpoint"),
         ("/user/424242/facebook/metrics/", {}, 404, "Entity 424242 not found."),
         ("/category/424242/facebook/", {}, 404, "Category 424242 not found."),
         ("/nothing/here/", {}, 404, "Not found."),

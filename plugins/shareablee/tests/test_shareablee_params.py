@@ -350,8 +350,16 @@ def test_realtime_flag_selects_the_realtime_path_and_is_not_sent():
     assert plain.url == "/user/1/cross_platform/top_content/"
     assert realtime.url == "/realtime/user/1/cross_platform/top_content/"
     assert realtime.query == plain.query == (("limit", "5"),)
-    (category,) = first_requests("category_top_content", realtime=True)
-    assert category.url == "/realtime/category/1/cross_platform/top_content/"
+
+
+def test_category_top_content_has_only_its_documented_path_and_no_realtime_flag():
+    # The docs' "real time variant" note on category top content names the user endpoint
+    # (/realtime/user/{entity_id}/...): no /realtime/category/.../top_content/ is documented.
+    (category,) = first_requests("category_top_content", limit=5)
+    assert category.url == "/category/1/cross_platform/top_content/"
+    assert category.query == (("limit", "5"),)
+    found = problems("category_top_content", realtime=True)
+    assert found and any("realtime" in p for p in found)
 
 
 def test_content_starts_at_page_0():

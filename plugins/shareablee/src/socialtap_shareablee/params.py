@@ -244,18 +244,12 @@ class UserCrossPlatformParams:
 
 @attrs.frozen
 class TopContentParams:
-    """Top content across services; ``realtime`` selects the ``/realtime/...`` variant."""
+    """Top content across services."""
 
     services: list[str] = attrs.field(factory=list, validator=all_of(catalog.SERVICES, "top content"))
     start_date: dt.date | None = None
     end_date: dt.date | None = None
     limit: int | None = attrs.field(default=None, validator=limit_validator)
-    realtime: bool = False
-
-    @property
-    def route(self) -> str:
-        """Path prefix of the variant: ``/realtime`` or nothing."""
-        return "/realtime" if self.realtime else ""
 
     def problems(self) -> list[str]:
         return list(date_range_problems(self.start_date, self.end_date))
@@ -263,7 +257,15 @@ class TopContentParams:
 
 @attrs.frozen
 class UserTopContentParams(TopContentParams):
+    """An entity's top content; ``realtime`` selects the documented ``/realtime/user/...`` variant."""
+
     entity_id: list[str] = attrs.field(kw_only=True, validator=ids_validator)
+    realtime: bool = attrs.field(default=False, kw_only=True)
+
+    @property
+    def route(self) -> str:
+        """Path prefix of the variant: ``/realtime`` or nothing."""
+        return "/realtime" if self.realtime else ""
 
 
 # --- /category/{category_id}/... -------------------------------------------------------
@@ -323,6 +325,9 @@ class CategoryCrossPlatformParams:
 
 @attrs.frozen
 class CategoryTopContentParams(TopContentParams):
+    """A category's top content. No realtime variant: the docs name only
+    ``/realtime/user/{entity_id}/...`` (the user endpoint's) for it."""
+
     category_id: list[str] = attrs.field(kw_only=True, validator=ids_validator)
 
 

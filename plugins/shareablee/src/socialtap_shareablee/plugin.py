@@ -1,7 +1,7 @@
 """The Shareablee v1.4 vendor: one declarative Stream per documented endpoint.
 
 Everything is declared: paths, params (the docs' names), the one paginated endpoint
-(user content follows ``next_page``), fan-out of ``entity_id`` / ``category_id`` lists,
+(user content follows ``next_page`` as the docs print it: see ``pagination``), fan-out of ``entity_id`` / ``category_id`` lists,
 payload models and normalizers. The plugin answers two hooks itself: registration, and
 ``socialtap_auth`` only to warn when HTTP Basic credentials would
 travel over plain http to anything but this machine.
@@ -22,12 +22,12 @@ from socialtap.auth import Basic, HeaderAuth
 from socialtap.declarations import Window
 from socialtap.errors import QuotaError
 from socialtap.fetch import path_fields
-from socialtap.pagination import NextLink
 from socialtap.params import converter as params_converter
 from socialtap.sandbox import DocumentedError, Sandbox
 from socialtap_shareablee import catalog, models
 from socialtap_shareablee import normalize as n
 from socialtap_shareablee import params as p
+from socialtap_shareablee.pagination import NextPage
 
 VENDOR = n.VENDOR
 BASE_URL = "https://api.shareablee.com/v1.4"
@@ -151,7 +151,7 @@ STREAMS = (
         (Post,),
         models.UserContentPage,
         "Posts of an entity on facebook or twitter, 100 a page from 0-based `page`, following next_page.",
-        pagination=NextLink("next_page"),
+        pagination=NextPage(),
         window=WINDOW,
     ),
     stream(
@@ -312,14 +312,13 @@ STREAMS = (
     ),
     stream(
         "category_top_content",
-        "{route}/category/{category_id}/cross_platform/top_content/",
+        "/category/{category_id}/cross_platform/top_content/",
         p.CategoryTopContentParams,
         n.normalize_top_content,
         (Post,),
         models.TopContent,
-        "A category's top posts across `services` (`limit` up to 100; `realtime` for the realtime variant).",
+        "A category's top posts across `services` (`limit` up to 100; the docs document no realtime variant of it).",
         comma=("services",),
-        drop=("realtime",),
         window=WINDOW,
     ),
     stream(

@@ -10,8 +10,13 @@
   ``posts_per_entity`` are constructor params; the same seed gives the same data;
   categories are disjoint while there are enough entities);
   unknown ids are 404;
-- user content in 0-based pages of 100 with ``next_page`` links on the sandbox's own
-  origin (``request.host_url``), ``null`` on the last page;
+- user content in 0-based pages of 100 with ``next_page`` links in the docs' shape on
+  the sandbox's own host (``http://HOST/v1.4/user/{entity_id}/user/content/?start_date=
+  ...&end_date=...&page=N``: plain http, ``user`` where the service goes), ``null`` on
+  the last page; that path is not served (``user`` is no service);
+- list params as the docs give them: ``services`` and ``fields`` comma separated and
+  sent once (repeated: 400), ``object_id`` repeated, one id each (a comma: 400); only
+  the documented paths (no ``/realtime/category/.../top_content/``);
 - the id ``example`` (or ``examples=True`` for every request) answers the docs' example
   response of the endpoint, with the docs' JSON typos fixed (see ``examples.py``);
 - params checked as documented (400 with a message): dates, both-or-neither, order,
@@ -185,11 +190,6 @@ class ShareableeSandbox(SandboxApp):
             Rule("/category/<category_id>/cross_platform/", endpoint="category_cross_platform", methods=get),
             Rule("/category/<category_id>/cross_platform/top_content/", endpoint="category_top_content", methods=get),
             Rule(
-                "/realtime/category/<category_id>/cross_platform/top_content/",
-                endpoint="category_top_content_realtime",
-                methods=get,
-            ),
-            Rule(
                 "/realtime/category/<category_id>/cross_platform/rankings/",
                 endpoint="category_realtime_rankings",
                 methods=get,
@@ -267,8 +267,17 @@ class ShareableeSandbox(SandboxApp):
         return service
 
     @staticmethod
-    def services(request: Request, allowed: Sequence[str]) -> list[str]:
-        services = _comma_list(request.args.get("services")) or list(allowed)
+    def comma_param(request: Request, name: str) -> list[str]:
+        """A list param the docs give comma separated (``services=facebook,twitter``):
+        sent once; a repeated one is a 400, not silently read."""
+        values = request.args.getlist(name)
+        if len(values) > 1:
+            raise Problem(400, f"{name} is a comma separated list given once, i.e. {name}={','.join(values)}")
+        return _comma_list(values[0] if values else None)
+
+    @classmethod
+    def services(cls, request: Request, allowed: Sequence[str]) -> list[str]:
+        services = cls.comma_param(request, "services") or list(allowed)
         bad = [s for s in services if s not in allowed]
         if bad:
             raise Problem(400, f"Unsupported services: {', '.join(bad)}; use {', '.join(allowed)}.")
@@ -283,9 +292,9 @@ class ShareableeSandbox(SandboxApp):
             raise Problem(400, f"limit must be an integer from 1 to {catalog.MAX_LIMIT}.")
         return int(raw)
 
-    @staticmethod
-    def fields(request: Request) -> list[str]:
-        return [f for raw in request.args.getlist("fields") for f in _comma_list(raw)]
+    @classmethod
+    def fields(cls, request: Request) -> list[str]:
+        return cls.comma_param(request, "fields")
 
     # -- seeded values ------------------------------------------------------------------
 
@@ -431,8 +440,7 @@ class ShareableeSandbox(SandboxApp):
         chunk = page_of(posts, page, PAGE_SIZE)
         next_page = None
         if (page + 1) * PAGE_SIZE < len(posts):
-            query = [(k, v) for k, v in request.args.items(multi=True) if k != "page"] + [("page", str(page + 1))]
-            next_page = f"{request.host_url.rstrip('/')}{request.path}?{urlencode(query)}"
+            next_page = self.next_page_link(request, entity_id, start, end, page + 1)
         return json_response(
             {
                 "name": entity.name,
@@ -442,6 +450,15 @@ class ShareableeSandbox(SandboxApp):
                 "next_page": next_page,
             }
         )
+
+    def next_page_link(self, request: Request, entity_id: str, start: dt.date | None, end: dt.date | None, page: int) -> str:
+        """``next_page`` exactly as the docs print it, on the sandbox's own host: plain http,
+        the path ``/v1.4/user/{entity_id}/user/content/`` (``user`` where the service goes,
+        so not the path requested), the dates when given and the 0-based ``page``; the
+        request's other params (``sort_ascending``) are not in it."""
+        query = [("start_date", start.isoformat()), ("end_date", end.isoformat())] if start and end else []
+        query.append(("page", str(page)))
+        return f"http://{request.host}{self.base_path}/user/{entity_id}/user/content/?{urlencode(query)}"
 
     def user_metrics(self, request: Request, entity_id: str, service: str) -> Response:
         self.service(service, catalog.SERVICES)
@@ -515,7 +532,10 @@ class ShareableeSandbox(SandboxApp):
         return json_response(data)
 
     def _object_ids(self, request: Request) -> list[str]:
-        ids = [i for raw in request.args.getlist("object_id") for i in _comma_list(raw)]
+        # "Pass in multiple": object_id repeated, one id each (not a comma separated list).
+        ids = [i.strip() for i in request.args.getlist("object_id") if i.strip()]
+        if any("," in i for i in ids):
+            raise Problem(400, "object_id takes one id: pass several as repeated object_id params.")
         if not ids:
             raise Problem(400, "object_id is required: pass one or more entity ids to compare against.")
         return ids
@@ -752,18 +772,15 @@ class ShareableeSandbox(SandboxApp):
             {"object_id": category.category_id, "name": category.name, "isin": category.isin, "members": members}
         )
 
-    def category_top_content(self, request: Request, category_id: str, realtime: bool = False) -> Response:
+    def category_top_content(self, request: Request, category_id: str) -> Response:
         if self.is_example(category_id):
             self.services(request, catalog.SERVICES)
             self.dates(request)
             self.limit(request, 10)
             return json_response(example("category_top_content"))
         category = self.category(category_id)
-        top = self._top_content(request, self._members(category), realtime=realtime)
+        top = self._top_content(request, self._members(category), realtime=False)
         return json_response({"category_id": category.category_id, "top_content": top})
-
-    def category_top_content_realtime(self, request: Request, category_id: str) -> Response:
-        return self.category_top_content(request, category_id, realtime=True)
 
     def category_realtime_rankings(self, request: Request, category_id: str) -> Response:
         services = self.services(request, catalog.FACEBOOK_TWITTER)
