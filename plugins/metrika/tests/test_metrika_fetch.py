@@ -72,13 +72,11 @@ def test_not_found_pending_and_unavailable_survive_normalization():
         "nasa": "available",
     }
     observations = {(r.entity_id, r.metric): r for r in records if isinstance(r, Observation)}
-    for metric in ("followers", "following", "posts"):
-        assert observations[("unknown_channel", metric)].value is None
-        assert observations[("new_creator", metric)].value is None
-        assert observations[("new_creator", metric)].status == "pending"
-    # a metric the platform does not have stays null and says so, next to real numbers
-    assert observations[("nasa", "following")].value is None
-    assert observations[("nasa", "following")].status == "unavailable"
+    # only the documented metric, null (never 0) where the account has no number
+    assert {metric for _, metric in observations} == {"followers"}
+    for entity, status in (("unknown_channel", "unavailable"), ("new_creator", "pending"), ("private_person", "unavailable")):
+        assert observations[(entity, "followers")].value is None
+        assert observations[(entity, "followers")].status == status
     assert isinstance(observations[("nasa", "followers")].value, int)
     assert observations[("nasa", "followers")].status == "available"
     assert all(r.canonical and r.entity_type == "account" and r.vendor == "metrika" for r in observations.values())
