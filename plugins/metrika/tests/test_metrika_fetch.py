@@ -163,14 +163,24 @@ def answering(payload):
 def test_an_undocumented_status_keeps_the_batch_with_a_warning(caplog):
     payload = {
         "data": [
-            {"platform": "x", "identifier": "a", "status": "suspended", "metrics": {"followers": {"value": 7, "status": "stale"}}},
+            {
+                "platform": "x",
+                "identifier": "a",
+                "status": "suspended",
+                "metrics": {"followers": {"value": 7, "status": "stale"}},
+            },
             {
                 "platform": "x",
                 "identifier": "b",
                 "status": "available",
                 "metrics": {"followers": {"value": None, "status": "below_threshold"}},
             },
-            {"platform": "x", "identifier": "c", "status": "available", "metrics": {"followers": {"value": 3, "status": "available"}}},
+            {
+                "platform": "x",
+                "identifier": "c",
+                "status": "available",
+                "metrics": {"followers": {"value": 3, "status": "available"}},
+            },
         ]
     }
     with caplog.at_level(logging.WARNING, logger="socialtap.metrika"):

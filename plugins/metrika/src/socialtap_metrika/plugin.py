@@ -27,6 +27,7 @@ from socialtap import Account, Credential, Observation, RateLimit, Stream, Vendo
 from socialtap.auth import Bearer
 from socialtap.errors import ConfigError
 from socialtap.sandbox import DocumentedError, Sandbox
+from socialtap_metrika.examples import VALIDATION_ERROR
 from socialtap_metrika.models import SearchResponse
 from socialtap_metrika.normalize import VENDOR, normalize_accounts
 from socialtap_metrika.params import AccountsParams
@@ -73,6 +74,7 @@ ACCOUNTS = Stream(
     payload_model=SearchResponse,
 )
 
+
 def sandbox() -> Sandbox:
     """The Metrika emulator and its test token (imported only when served)."""
     from socialtap_metrika.sandbox import TEST_TOKEN, MetrikaSandbox
@@ -82,9 +84,7 @@ def sandbox() -> Sandbox:
 
 # The one error body the docs print ("Error Responses", Validation Error); their 401 and 429
 # give a description but no body, so none is declared for them.
-DOCUMENTED_ERRORS = (
-    DocumentedError(422, {"errors": ["'resources' field is required"]}, ConfigError, doc="Error Responses: Validation Error"),
-)
+DOCUMENTED_ERRORS = (DocumentedError(422, VALIDATION_ERROR, ConfigError, doc="Error Responses: Validation Error"),)
 
 
 METRIKA = Vendor(
