@@ -22,7 +22,7 @@ from engine_support import TOKEN, make_vendor
 from socialtap import hookimpl
 from socialtap.auth import Bearer
 from socialtap.engine import Engine, EngineOptions, TransientError
-from socialtap.errors import PayloadError, QuotaError, SecurityError, VendorError
+from socialtap.errors import NotFoundError, PayloadError, QuotaError, SecurityError, VendorError
 from socialtap.http import Request
 from socialtap.plugins import make_plugin_manager
 from socialtap.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
@@ -209,6 +209,25 @@ def test_a_retry_after_past_the_budget_stops_at_once():
         with pytest.raises(QuotaError, match=r"after 1 attempt\(s\).*asked to wait 3600s"):
             engine.fetch(Request("GET", "/items/a"))
     assert sleeps == []
+
+
+def test_a_vendor_default_wait_applies_only_to_a_429_without_retry_after():
+    sleeps: list[float] = []
+    vendor = make_vendor(retry_after_default=lambda: 42.0)
+    app = Script((429, {}, {}), (429, {"Retry-After": "7"}, {}), (503, {}, {}), OK)
+    with serve_app(app) as served:
+        engine = make_engine(served.url, vendor=vendor, sleeps=sleeps, initial=0.01, jitter=0)
+        assert engine.fetch(Request("GET", "/items/a")).status == 200
+    assert sleeps == [42.0, 7.0, 0.04]  # the vendor's wait; the server's word wins; a 503 backs off
+
+
+def test_vendor_status_advice_replaces_the_generic_advice():
+    vendor = make_vendor(status_advice={404: "check the base URL."})
+    with serve_app(Script((404, {}, {"detail": "no route"}))) as served:
+        with pytest.raises(NotFoundError) as caught:
+            make_engine(served.url, vendor=vendor).fetch(Request("GET", "/items/a"))
+    message = str(caught.value)
+    assert "no route" in message and message.endswith("check the base URL.") and "Check the ids" not in message
 
 
 def test_the_total_wait_is_capped():

@@ -51,10 +51,10 @@ def test_three_daily_runs_keep_one_row_per_metric_per_day(tmp_path: Path):
     per_metric = rows(
         out, "SELECT entity_id, metric, COUNT(*), GROUP_CONCAT(as_of) FROM observation GROUP BY entity_id, metric ORDER BY 1, 2"
     )
-    # 2 accounts x 3 metrics (followers, following, posts), each with three days.
-    assert len(per_metric) == 6
+    # 2 accounts x 1 metric (followers, the one Metrika documents), each with three days.
+    assert len(per_metric) == 2
     assert {(n, days) for _, _, n, days in per_metric} == {(3, "2026-01-02,2026-01-03,2026-01-04")}
-    assert rows(out, "SELECT COUNT(*) FROM observation") == [(18,)]
+    assert rows(out, "SELECT COUNT(*) FROM observation") == [(6,)]
     assert rows(out, "SELECT COUNT(*) FROM account") == [(2,)]  # an account's profile is latest-wins
 
 
@@ -63,7 +63,7 @@ def test_two_runs_on_one_utc_day_leave_one_row_with_the_later_fetch(tmp_path: Pa
     with serve_sandbox("metrika") as running:
         run_into(running, "accounts", METRIKA_RESOURCES, "sqlite", out, "2026-01-02T00:00:00Z")
         run_into(running, "accounts", METRIKA_RESOURCES, "sqlite", out, "2026-01-02T23:59:59Z")
-    assert rows(out, "SELECT COUNT(*), COUNT(DISTINCT as_of), MIN(as_of) FROM observation") == [(6, 1, "2026-01-02")]
+    assert rows(out, "SELECT COUNT(*), COUNT(DISTINCT as_of), MIN(as_of) FROM observation") == [(2, 1, "2026-01-02")]
     assert {r[0] for r in rows(out, "SELECT fetched_at FROM observation")} == {"2026-01-02T23:59:59+00:00"}
 
 

@@ -196,6 +196,8 @@ class Vendor:
     - ``max_batch``: the most values a ``batch`` stream sends in one request.
     - ``docs_url``: the vendor's API documentation.
     - ``status_errors``: statuses that mean something else at this vendor, mapped to an error class.
+    - ``status_advice``: what to do about a status at this vendor, replacing the engine's generic advice.
+    - ``retry_after_default``: seconds to wait after a 429 that has no ``Retry-After``.
     - ``sandbox``: a zero-argument function returning the vendor's offline emulator.
     """
 
@@ -211,6 +213,15 @@ class Vendor:
     # Statuses that mean something else at this vendor (InfluencerDB: 429 = out of
     # credits). The engine raises the mapped error at once and never retries it.
     status_errors: Mapping[int, type[SocialtapError]] = attrs.field(factory=dict)
+    # What the user should do about a status at this vendor (Metrika: a 404 means a wrong
+    # base URL, not a wrong id). Replaces the engine's generic advice after the quoted
+    # body; the error class stays the engine's. Not used for 400/422 or status_errors.
+    status_advice: Mapping[int, str] = attrs.field(factory=dict)
+    # A zero-argument function: seconds to wait after a 429 without Retry-After, where the
+    # vendor documents when its window resets (Metrika: the next minute). It counts like a
+    # Retry-After: against the retry budget (Options.max_retry_wait), and over it the run
+    # stops at once. None: the exponential backoff alone.
+    retry_after_default: Callable[[], float] | None = None
     # A zero-argument function returning the vendor's socialtap.sandbox.Sandbox. Called
     # only when a sandbox is served, so the emulator's code is imported only then.
     sandbox: Callable[[], Any] | None = None

@@ -262,6 +262,8 @@ class Engine:
                 self.throttle.observe(response.headers)
             if policy.retries_response(safety, response.status, self.vendor.status_errors):
                 retry_after = parse_retry_after(header(response.headers, "Retry-After"))
+                if retry_after is None and response.status == 429 and self.vendor.retry_after_default is not None:
+                    retry_after = self.vendor.retry_after_default()
                 if response.status == 429 and retry_after and self.throttle is not None:
                     self.throttle.pause(retry_after)
                 raise RetryableFailure(self.error_for(request, response), retry_after)
@@ -468,6 +470,8 @@ class Engine:
             429: (QuotaError, f"rate limit or quota exceeded ({detail}). Wait and retry later, or lower the request rate."),
         }
         error, advice = known.get(status_key, (VendorError, f"{detail}. This is the vendor's side; retry later."))
+        if status in self.vendor.status_advice:
+            advice = f"{detail}. {self.vendor.status_advice[status]}"
         return self.redact_error(error(f"{where}: {advice}", **tags))
 
 

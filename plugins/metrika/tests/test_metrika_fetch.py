@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from socialtap import Account, Observation, PayloadError, Request, Task, iter_records
@@ -9,9 +11,11 @@ from socialtap.normalize import structure_payload
 from socialtap.plugins import make_plugin_manager
 from socialtap.runner import RunReport
 from socialtap.testing import sandbox_task_options, serve_sandbox
+from socialtap.testing.emulator import json_response
 from socialtap_metrika.models import SearchResponse
 from socialtap_metrika.normalize import normalize_accounts
 from socialtap_metrika.params import Resource
+from socialtap_metrika.sandbox import TEST_TOKEN
 
 
 def fetch(resources, seed=0, **sandbox_options):
@@ -72,13 +76,11 @@ def test_not_found_pending_and_unavailable_survive_normalization():
         "nasa": "available",
     }
     observations = {(r.entity_id, r.metric): r for r in records if isinstance(r, Observation)}
-    for metric in ("followers", "following", "posts"):
-        assert observations[("unknown_channel", metric)].value is None
-        assert observations[("new_creator", metric)].value is None
-        assert observations[("new_creator", metric)].status == "pending"
-    # a metric the platform does not have stays null and says so, next to real numbers
-    assert observations[("nasa", "following")].value is None
-    assert observations[("nasa", "following")].status == "unavailable"
+    # only the documented metric, null (never 0) where the account has no number
+    assert {metric for _, metric in observations} == {"followers"}
+    for entity, status in (("unknown_channel", "unavailable"), ("new_creator", "pending"), ("private_person", "unavailable")):
+        assert observations[(entity, "followers")].value is None
+        assert observations[(entity, "followers")].status == status
     assert isinstance(observations[("nasa", "followers")].value, int)
     assert observations[("nasa", "followers")].status == "available"
     assert all(r.canonical and r.entity_type == "account" and r.vendor == "metrika" for r in observations.values())
@@ -126,7 +128,6 @@ def test_records_follow_the_request_even_if_the_response_is_reordered():
 @pytest.mark.parametrize(
     ("entry", "field"),
     [
-        ({"platform": "x", "identifier": "a", "status": "gone", "metrics": {}}, "$.data[0].status"),
         (
             {
                 "platform": "x",
@@ -145,9 +146,67 @@ def test_an_undocumented_payload_is_a_payload_error_naming_the_field(entry, fiel
     assert field in str(caught.value)
 
 
-def test_token_from_the_environment(monkeypatch):
-    from socialtap_metrika.sandbox import TEST_TOKEN
+def answering(payload):
+    """A sandbox wrapper answering every search with ``payload`` (after the sandbox's auth check)."""
 
+    def wrap(app):
+        def wrapped(environ, start_response):
+            if environ.get("HTTP_AUTHORIZATION") != f"Bearer {TEST_TOKEN}":
+                return app(environ, start_response)
+            return json_response(payload, 200)(environ, start_response)
+
+        return wrapped
+
+    return wrap
+
+
+def test_an_undocumented_status_keeps_the_batch_with_a_warning(caplog):
+    payload = {
+        "data": [
+            {
+                "platform": "x",
+                "identifier": "a",
+                "status": "suspended",
+                "metrics": {"followers": {"value": 7, "status": "stale"}},
+            },
+            {
+                "platform": "x",
+                "identifier": "b",
+                "status": "available",
+                "metrics": {"followers": {"value": None, "status": "below_threshold"}},
+            },
+            {
+                "platform": "x",
+                "identifier": "c",
+                "status": "available",
+                "metrics": {"followers": {"value": 3, "status": "available"}},
+            },
+        ]
+    }
+    with caplog.at_level(logging.WARNING, logger="socialtap.metrika"):
+        records, report, _ = fetch(["x:a", "x:b", "x:c"], wrap=answering(payload))
+    assert report.requests == 1
+    status = {r.account_id: r.status for r in records if isinstance(r, Account)}
+    assert status == {"a": "unavailable", "b": "available", "c": "available"}
+    observed = {r.entity_id: (r.value, r.status) for r in records if isinstance(r, Observation)}
+    # the value Metrika sent is kept; an unknown word becomes unavailable, a socialtap one stays
+    assert observed == {"a": (7, "unavailable"), "b": (None, "below_threshold"), "c": (3, "available")}
+    warnings = [r.getMessage() for r in caplog.records if r.name == "socialtap.metrika" and r.levelno == logging.WARNING]
+    assert len(warnings) == 3
+    assert any("x:a has status 'suspended'" in w and "recorded as 'unavailable'" in w for w in warnings)
+    assert any("x:a metric 'followers' has status 'stale'" in w for w in warnings)
+    assert any("x:b metric 'followers' has status 'below_threshold'" in w for w in warnings)
+    assert all("report it" in w for w in warnings)
+
+
+def test_documented_statuses_raise_no_warning(caplog):
+    with caplog.at_level(logging.WARNING, logger="socialtap.metrika"):
+        records, _, _ = fetch(["youtube:unknown_channel", "tiktok:new_creator", "threads:private_person", "youtube:nasa"])
+    assert len(records) == 8
+    assert [r for r in caplog.records if r.name == "socialtap.metrika"] == []
+
+
+def test_token_from_the_environment(monkeypatch):
     monkeypatch.setenv("SOCIALTAP_METRIKA_TOKEN", TEST_TOKEN)
     with serve_sandbox("metrika") as sandbox:
         task = Task("metrika", "accounts", {"resources": ["x:nasa"]}, None, sandbox_task_options(sandbox))

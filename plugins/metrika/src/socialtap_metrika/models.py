@@ -1,9 +1,11 @@
 """Payload models of ``POST /resources/search``, field by field as Metrika documents them.
 
 The core structures every response into :class:`SearchResponse` before normalization, so
-a response that drifts from the documented shape (a missing ``status``, a status value
-the docs do not list, a string where a number belongs) fails as a PayloadError naming
-the field path instead of writing wrong records.
+a response that drifts from the documented shape (a missing ``status``, a string where a
+number belongs) fails as a PayloadError naming the field path instead of writing wrong
+records. A status value the docs do not list is not a shape error: it is kept as a
+string here, and the normalizer maps it (see :mod:`socialtap_metrika.normalize`), so one
+new status does not lose the other resources of the batch.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class Metric:
     """``metrics.<name>``: a value (null when the account could not be resolved) and its status."""
 
     value: int | float | None
-    status: MetricStatus
+    status: str  # documented: MetricStatus
 
 
 @attrs.frozen
@@ -36,7 +38,7 @@ class ResourceResult:
 
     platform: str
     identifier: str
-    status: ResourceStatus
+    status: str  # documented: ResourceStatus
     # Documented as always present; tolerate null/absent for an unresolved resource.
     metrics: dict[str, Metric] | None = None
 

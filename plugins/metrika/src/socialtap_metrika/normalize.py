@@ -1,20 +1,29 @@
 """Metrika payload -> socialtap records: one Account per resource, one Observation per metric.
 
-Statuses pass through unchanged: the resource ``status`` (available, pending, not_found,
-unavailable) goes on the Account, each metric's own ``status`` on its Observation, and a
-null value stays null (never 0), so "not collected yet" is never mistaken for "zero".
+Documented statuses pass through unchanged: the resource ``status`` (available, pending,
+not_found, unavailable) goes on the Account, each metric's own ``status`` (available,
+unavailable, pending) on its Observation, and a null value stays null (never 0), so "not
+collected yet" is never mistaken for "zero".
+
+A status the docs do not list keeps its record (and the metric its value): a value that
+is itself a socialtap record status (say ``below_threshold``) is used as is, anything
+else becomes ``unavailable``, and a warning naming the resource and the status Metrika
+sent goes to the ``socialtap.metrika`` logger (a normalizer has no channel to the run's
+report). One new status never costs the other resources of the batch.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from socialtap.records import Account, Record, observation, utcnow
-from socialtap_metrika.models import ResourceResult, SearchResponse
+from socialtap.records import STATUSES, Account, Record, observation, utcnow
+from socialtap_metrika.models import METRIC_STATUSES, RESOURCE_STATUSES, ResourceResult, SearchResponse
 from socialtap_metrika.params import Resource
 
 VENDOR = "metrika"
+log = logging.getLogger("socialtap.metrika")
 
 METRIC_NAMES: dict[str, str] = {"followers": "followers"}
 """Metrika metric names that differ from (or are) canonical names. A name not listed here
@@ -44,12 +53,30 @@ def in_request_order(results: Sequence[ResourceResult], requested: Sequence[Reso
     return sorted(kept, key=place)
 
 
+def record_status(status: str, documented: Sequence[str], where: str) -> str:
+    """The record status for a Metrika ``status``: documented ones as they are; any other
+    kept if socialtap knows the word, else ``unavailable``, with a warning either way."""
+    if status in documented:
+        return status
+    kept = status if status in STATUSES else "unavailable"
+    log.warning(
+        "metrika: %s has status %r, which Metrika does not document (documented: %s); recorded as %r. "
+        "Check the vendor's docs for the new status and report it so the plugin can map it.",
+        where,
+        status,
+        ", ".join(documented),
+        kept,
+    )
+    return kept
+
+
 def normalize_accounts(response: SearchResponse, request: Any) -> Iterator[Record]:
     """Records of one batch, in the order the user listed its resources."""
     fetched = utcnow()
     requested = getattr(request.params, "resources", None) or []
     for result in in_request_order(response.data, requested):
-        yield Account(VENDOR, result.platform, result.identifier, status=result.status)
+        where = f"{result.platform}:{result.identifier}"
+        yield Account(VENDOR, result.platform, result.identifier, status=record_status(result.status, RESOURCE_STATUSES, where))
         for name, metric in (result.metrics or {}).items():
             yield observation(
                 VENDOR,
@@ -60,5 +87,5 @@ def normalize_accounts(response: SearchResponse, request: Any) -> Iterator[Recor
                 metric.value,
                 mapping=METRIC_NAMES,
                 fetched_at=fetched,
-                status=metric.status,
+                status=record_status(metric.status, METRIC_STATUSES, f"{where} metric {name!r}"),
             )

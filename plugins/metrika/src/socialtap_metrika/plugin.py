@@ -9,19 +9,25 @@ and retries what may be retried (the search is read-only, so ``idempotent=True``
 Rate limit: Metrika documents a per-account limit that resets every minute on paid
 plans and every 30 days on the free tier, but no number. We declare 60 requests per
 minute (600 resources a minute at 10 per request): a conservative guess that keeps a
-typical paid account clear of 429s. A 429 the server still sends is retried after its
-``Retry-After``; when waiting cannot help, the QuotaError quotes the server's body,
-which says whether the free-tier (30 days) or paid (1 minute) window applies.
+typical paid account clear of 429s. Metrika's 429 documents no ``Retry-After``, so the
+engine waits for the paid window (:func:`until_next_minute`, ``retry_after_default``)
+inside the run's retry budget (120 s by default: enough for the minute, twice if the
+window is not aligned to the clock's minutes); if the 429s go on, the QuotaError names
+both documented windows, as the API's answer may not say which one applies.
+
+A 404 cannot mean an unknown account (those are ``not_found`` entries of a 200), so
+``status_advice`` points at the base URL instead of the engine's "check the ids".
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from socialtap import Account, Credential, Observation, RateLimit, Stream, Vendor, hookimpl
+from socialtap import Account, Credential, Observation, RateLimit, Stream, Vendor, clock, hookimpl
 from socialtap.auth import Bearer
 from socialtap.errors import ConfigError
 from socialtap.sandbox import DocumentedError, Sandbox
+from socialtap_metrika.examples import VALIDATION_ERROR
 from socialtap_metrika.models import SearchResponse
 from socialtap_metrika.normalize import VENDOR, normalize_accounts
 from socialtap_metrika.params import AccountsParams
@@ -29,6 +35,24 @@ from socialtap_metrika.params import AccountsParams
 BASE_URL = "https://metrika.run/api/v1"
 MAX_RESOURCES_PER_REQUEST = 10
 RATE_LIMIT = RateLimit(60, 60.0)
+
+
+MINUTE = 60.0
+RATE_LIMIT_ADVICE = (
+    "Metrika's rate limit resets every minute on paid subscriptions and every 30 days on the free tier "
+    "(the API does not say which applies to you). On a paid plan, run again in a minute or lower the request "
+    "rate (RateLimit in socialtap_metrika/plugin.py); on the free tier, wait for the 30-day window or upgrade."
+)
+NOT_FOUND_ADVICE = (
+    f"Metrika answers unknown accounts with status not_found, never 404, so the endpoint itself was not found: "
+    f"check the base URL (--base-url or SOCIALTAP_METRIKA_BASE_URL; the documented one is {BASE_URL})."
+)
+
+
+def until_next_minute() -> float:
+    """Seconds until the start of the next minute (socialtap.clock): the paid window's reset."""
+    now = clock.now()
+    return MINUTE - (now.second + now.microsecond / 1_000_000)
 
 
 def search_body(params: AccountsParams) -> dict[str, Any]:
@@ -50,6 +74,7 @@ ACCOUNTS = Stream(
     payload_model=SearchResponse,
 )
 
+
 def sandbox() -> Sandbox:
     """The Metrika emulator and its test token (imported only when served)."""
     from socialtap_metrika.sandbox import TEST_TOKEN, MetrikaSandbox
@@ -59,9 +84,7 @@ def sandbox() -> Sandbox:
 
 # The one error body the docs print ("Error Responses", Validation Error); their 401 and 429
 # give a description but no body, so none is declared for them.
-DOCUMENTED_ERRORS = (
-    DocumentedError(422, {"errors": ["'resources' field is required"]}, ConfigError, doc="Error Responses: Validation Error"),
-)
+DOCUMENTED_ERRORS = (DocumentedError(422, VALIDATION_ERROR, ConfigError, doc="Error Responses: Validation Error"),)
 
 
 METRIKA = Vendor(
@@ -73,6 +96,8 @@ METRIKA = Vendor(
     streams=(ACCOUNTS,),
     rate_limit=RATE_LIMIT,
     max_batch=MAX_RESOURCES_PER_REQUEST,
+    status_advice={404: NOT_FOUND_ADVICE, 429: RATE_LIMIT_ADVICE},
+    retry_after_default=until_next_minute,
     sandbox=sandbox,
 )
 

@@ -15,13 +15,14 @@ What it does, and what of it the docs say (the rest is our choice, marked *assum
   Identifiers starting with ``unknown``, ``missing``, ``notfound`` or ``no_such`` are
   ``not_found``; ``new`` or ``pending`` are ``pending``; ``private`` are
   ``unavailable``; every metric of those is null.
-- Metrics: ``followers`` (documented); ``following`` and ``posts`` (*assumed*, so a
-  response has several metrics). ``following`` is ``unavailable`` on facebook,
-  linkedin and youtube, which show no such count.
+- Metrics: only ``followers``, the one metric the docs show. A ``private`` account's
+  ``followers`` is ``unavailable``, a ``pending`` one's ``pending``, a ``not_found``
+  one's ``unavailable``, each with a null value.
 - Rate limit: ``requests_per_minute`` (default 60) per token on a paid subscription,
-  or ``free_quota`` requests per 30 days with ``tier="free"``. Over it: 429 with
-  ``Retry-After`` and an ``{"errors": [...]}`` body naming the window (*assumed*: the
-  docs give no body).
+  or ``free_quota`` requests per 30 days with ``tier="free"``. Over it: 429 with an
+  ``{"errors": [...]}`` body naming the window (*assumed*: the docs give no body) and,
+  as documented, no ``Retry-After``. ``retry_after=True`` adds one (the sandbox's own,
+  for tests that shorten the window with ``window=`` and must not wait for the minute).
 
 ``stats`` counts ``search`` (every authorized search), ``rate_limited`` (429s) and
 ``resources`` (resources answered); ``batches`` keeps each answered request's resources.
@@ -43,7 +44,7 @@ MINUTE = 60.0
 THIRTY_DAYS = 30 * 24 * 3600.0
 
 DOCUMENTED_FOLLOWERS = {("instagram", "natgeo"): 284_000_000, ("instagram", "nasa"): 96_800_000}
-NO_FOLLOWING = frozenset({"facebook", "linkedin", "youtube"})
+METRICS = ("followers",)  # the docs show no other metric
 STATUS_PREFIXES = (
     (("unknown", "missing", "notfound", "no_such"), "not_found"),
     (("new", "pending"), "pending"),
@@ -72,11 +73,14 @@ class MetrikaSandbox(SandboxApp):
         free_quota: int = 100,
         window: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        retry_after: bool = False,
     ):
-        """``window`` shortens the paid window (default a minute) so tests need not wait one."""
+        """``window`` shortens the paid window (default a minute) so tests need not wait one;
+        ``retry_after`` adds a ``Retry-After`` header to 429s (Metrika documents none)."""
         if tier not in ("paid", "free"):
             raise ValueError("tier must be 'paid' or 'free'")
         self.tier = tier
+        self.retry_after = retry_after
         self.limit = requests_per_minute if tier == "paid" else free_quota
         self.window = RateWindow(self.limit, window or (MINUTE if tier == "paid" else THIRTY_DAYS), clock=clock)
         self.batches: list[list[tuple[str, str, str]]] = []
@@ -121,7 +125,8 @@ class MetrikaSandbox(SandboxApp):
                 f"Rate limit exceeded: free-tier access allows {self.limit} requests per 30 days; "
                 f"the window resets every 30 days (retry in {retry_after}s), or upgrade to a paid subscription."
             )
-        return json_response({"errors": [message]}, 429, headers={"Retry-After": str(retry_after)})
+        headers = {"Retry-After": str(retry_after)} if self.retry_after else {}
+        return json_response({"errors": [message]}, 429, headers=headers)
 
     @staticmethod
     def validate(body: Any) -> tuple[list[tuple[str, str, str]], list[str]]:
@@ -162,18 +167,9 @@ class MetrikaSandbox(SandboxApp):
         status = resource_status(identifier)
         if status != "available":
             metric_status = "pending" if status == "pending" else "unavailable"
-            names = ("followers", "following", "posts")
-            metrics = {name: {"value": None, "status": metric_status} for name in names}
+            metrics = {name: {"value": None, "status": metric_status} for name in METRICS}
         else:
             rng = self.rng("resource", platform, identifier)
             followers = DOCUMENTED_FOLLOWERS.get((platform, identifier)) or rng.randint(50, 50_000_000)
-            metrics = {
-                "followers": {"value": followers, "status": "available"},
-                "following": (
-                    {"value": None, "status": "unavailable"}
-                    if platform in NO_FOLLOWING
-                    else {"value": rng.randint(0, 7_500), "status": "available"}
-                ),
-                "posts": {"value": rng.randint(0, 30_000), "status": "available"},
-            }
+            metrics = {"followers": {"value": followers, "status": "available"}}
         return {"platform": platform, "identifier": identifier, "status": status, "metrics": metrics}
