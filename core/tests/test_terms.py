@@ -271,6 +271,13 @@ def test_prune_command(run_socialtap, tmp_path, shareablee):
     not_sqlite.write_text("hello")
     refused = run_socialtap("prune", str(not_sqlite))
     assert refused.returncode == 2 and "not a SQLite database" in refused.stderr
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE notes (text TEXT)")
+    foreign = run_socialtap("prune", str(other))
+    assert foreign.returncode == 2 and "no socialtap tables" in foreign.stderr
+    with sqlite3.connect(other) as db:  # left as it was
+        assert [row[0] for row in db.execute("SELECT name FROM sqlite_master")] == ["notes"]
 
 
 def test_rows_stored_before_the_column_existed_count_from_their_as_of(tmp_path):

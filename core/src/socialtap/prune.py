@@ -9,13 +9,16 @@ JSON Lines and CSV outputs cannot be pruned: delete their files.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from pathlib import Path
 
 import click
 
 from socialtap.errors import ConfigError
-from socialtap.outputs import SqliteWriter, check_output, output_lock
+from socialtap.outputs import RUNS_TABLE, SqliteWriter, check_output, output_lock
 from socialtap.plugins import get_registry
+from socialtap.records import RECORD_TYPES
 from socialtap.terms import retention_by_vendor
 
 
@@ -31,6 +34,11 @@ def prune(path: str | Path, *, dry_run: bool = False) -> dict[str, dict[str, int
         raise ConfigError(f"{target} is not a file; `socialtap prune` takes a SQLite output (--format sqlite)")
     destination = check_output("sqlite", target)
     assert destination is not None  # a path was given
+    with contextlib.closing(sqlite3.connect(destination)) as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables & {*RECORD_TYPES, RUNS_TABLE}:
+        # Opening it as an output would add socialtap's tables to someone else's database.
+        raise ConfigError(f"{destination} holds no socialtap tables; `socialtap prune` takes a SQLite output of `socialtap run`")
     retention = retention_by_vendor(get_registry())
     with output_lock(destination):
         writer = SqliteWriter(destination)
