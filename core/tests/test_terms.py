@@ -211,7 +211,7 @@ def test_sqlite_output_deletes_rows_stored_more_than_60_days_ago_on_every_write(
     # Day 61: they go; the posts written on day 60 stay, beside day 61's (a row per post per day).
     report = run_into(shareablee, "sqlite", out, stream="user_content", params=CONTENT, at=day(61))
     assert counts(out) == {"account": 0, "relation": 0, "post": 2 * at_60["post"]}
-    deleted = next(w for w in report.warnings if "deleted rows" in w)
+    deleted = next(w for w in report.warnings if "deleted its rows stored longer ago" in w)
     assert f"{members['account']} account" in deleted and f"{members['relation']} relation" in deleted
 
 

@@ -226,6 +226,10 @@ class SqliteWriter(Writer):
 
     :meth:`log_run` adds a row to ``socialtap_runs``; :func:`socialtap.runner.run_to_output`
     calls it as the run ends, failed or not.
+
+    Every row carries ``_stored_on``, the UTC day it was last written; :meth:`prune`
+    deletes a vendor's rows stored longer ago than its data terms allow
+    (:mod:`socialtap.terms`), which every run does for its vendor as it ends.
     """
 
     def __init__(self, path: str | Path, *, record_types: Mapping[str, type] | None = None):
@@ -431,8 +435,8 @@ def apply_retention(writer: Writer | None, fmt: str, path: str | Path | None, ve
         if deleted:
             counts = ", ".join(f"{rows} {table}" for table, rows in sorted(deleted.items()))
             report.warnings.append(
-                f"{vendor.name}'s terms allow keeping its data {terms.retention_days} days: deleted rows stored "
-                f"earlier from {path} ({counts})"
+                f"{vendor.name}'s terms allow keeping its data {terms.retention_days} days: deleted its rows stored "
+                f"longer ago from {path} ({counts})"
             )
         return
     warning = file_retention_warning(vendor, fmt, path, clock.today())
