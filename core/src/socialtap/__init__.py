@@ -21,12 +21,14 @@ from socialtap.http import Request, Response
 from socialtap.plugins import register_vendor, use_plugin
 from socialtap.records import Account, Observation, Post, Relation
 from socialtap.runner import Options, RunReport, Task, iter_records, run, run_to_output
+from socialtap.terms import DataTerms
 
 __all__ = [
     "Account",
     "AuthError",
     "ConfigError",
     "Credential",
+    "DataTerms",
     "NotFoundError",
     "Observation",
     "Options",

@@ -240,6 +240,11 @@ def streams(vendor: str, as_json: bool) -> None:
 @click.option("--lookback", "lookback", type=click.IntRange(min=0), metavar="DAYS", help="Days an --incremental run refetches before its bookmark.")
 @click.option("--rate-limit-db", metavar="PATH", envvar="SOCIALTAP_RATE_LIMIT_DB", help="SQLite rate-limit bucket shared by processes.")
 @click.option("--rate-limit-url", metavar="URL", envvar="SOCIALTAP_RATE_LIMIT_URL", help="redis://… bucket shared by machines.")
+@click.option(
+    "--keep-personal-data",
+    is_flag=True,
+    help="Keep the fields the vendor's terms call personal data (only with an agreement with the vendor).",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def run(
     vendor: str,
@@ -261,6 +266,7 @@ def run(
     lookback: int | None,
     rate_limit_db: str | None,
     rate_limit_url: str | None,
+    keep_personal_data: bool,
     debug: bool,
 ) -> None:
     """Fetch VENDOR's STREAM and write normalized records."""
@@ -296,6 +302,7 @@ def run(
             rate_limit_db=rate_limit_db,
             rate_limit_url=rate_limit_url,
             progress=True,
+            keep_personal_data=keep_personal_data,
         )
         with contextlib.ExitStack() as stack:
             credentials = None
@@ -399,13 +406,15 @@ def new_plugin_command(name: str, directory: str, auth: str) -> None:
 
 
 def _add_surface_commands() -> None:
-    """`socialtap n8n`, `serve` and `state` live in their own modules (surfaces helper)."""
+    """`socialtap n8n`, `serve`, `state` and `prune` live in their own modules (surfaces helper)."""
     from socialtap.n8n import n8n_command
+    from socialtap.prune import prune_command
     from socialtap.serve import serve_command
     from socialtap.state_cli import state_group
 
     main.add_command(n8n_command)
     main.add_command(serve_command)
+    main.add_command(prune_command)
     main.add_command(state_group)
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from socialtap.http import Request
     from socialtap.pagination import Paginator
     from socialtap.records import Record
+    from socialtap.terms import DataTerms
 
 
 def _env_name(*parts: str) -> str:
@@ -199,6 +200,8 @@ class Vendor:
     - ``status_advice``: what to do about a status at this vendor, replacing the engine's generic advice.
     - ``retry_after_default``: seconds to wait after a 429 that has no ``Retry-After``.
     - ``sandbox``: a zero-argument function returning the vendor's offline emulator.
+    - ``terms``: the vendor's data terms (:class:`~socialtap.terms.DataTerms`): which record
+      fields are personal data and how long its data may be kept; the core honours them.
     """
 
     name: str
@@ -225,6 +228,7 @@ class Vendor:
     # A zero-argument function returning the vendor's socialtap.sandbox.Sandbox. Called
     # only when a sandbox is served, so the emulator's code is imported only then.
     sandbox: Callable[[], Any] | None = None
+    terms: DataTerms | None = None
 
     @property
     def env_prefix(self) -> str:

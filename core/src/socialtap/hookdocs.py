@@ -283,7 +283,7 @@ def exports(module_name: str) -> list[tuple[str, Any]]:
 def undocumented() -> list[str]:
     """Public building blocks the reference would show without a docstring, or with an
     undocumented field, and public names a module defines without exporting them."""
-    from socialtap import declarations, http, records
+    from socialtap import declarations, http, records, terms
 
     missing: list[str] = []
     classes: list[tuple[str, type]] = [
@@ -292,6 +292,7 @@ def undocumented() -> list[str]:
             (declarations, ("Vendor", "Stream", "Window", "RateLimit", "Credential")),
             (http, ("Request", "Response")),
             (records, ("Account", "Post", "Observation", "Relation")),
+            (terms, ("DataTerms",)),
         )
         for c in (getattr(m, n) for n in names)
     ]
@@ -335,7 +336,7 @@ def error_classes() -> list[type]:
 
 def building_blocks_reference() -> str:
     """The whole of ``docs/reference.md`` as Markdown."""
-    from socialtap import declarations, http, records
+    from socialtap import declarations, http, records, terms
     from socialtap.metrics import CANONICAL_METRICS
 
     out = [
@@ -351,6 +352,7 @@ def building_blocks_reference() -> str:
     ]
     for name in ("Vendor", "Stream", "Window", "RateLimit", "Credential"):
         out.append(_class_section(getattr(declarations, name)))
+    out += ["## Data terms (`socialtap.terms`)", "", _class_section(terms.DataTerms)]
     out += ["## Requests and responses (`socialtap.http`)", ""]
     for name in ("Request", "Response"):
         out.append(_class_section(getattr(http, name)))

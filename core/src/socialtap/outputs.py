@@ -156,6 +156,8 @@ def _sql_value(value: Any) -> Any:
 # rebuilt when opened (see SqliteWriter); adding a field only needs ALTER TABLE ADD COLUMN.
 SQLITE_SCHEMA_VERSION = 1
 RUNS_TABLE = "socialtap_runs"
+# The column holding the UTC day a row was last written, what vendors' retention counts from.
+STORED_ON = "_stored_on"
 _RUNS_COLUMNS = (
     ("id", "INTEGER PRIMARY KEY"),
     ("task_id", "TEXT"),
@@ -224,6 +226,10 @@ class SqliteWriter(Writer):
 
     :meth:`log_run` adds a row to ``socialtap_runs``; :func:`socialtap.runner.run_to_output`
     calls it as the run ends, failed or not.
+
+    Every row carries ``_stored_on``, the UTC day it was last written; :meth:`prune`
+    deletes a vendor's rows stored longer ago than its data terms allow
+    (:mod:`socialtap.terms`), which every run does for its vendor as it ends.
     """
 
     def __init__(self, path: str | Path, *, record_types: Mapping[str, type] | None = None):
@@ -238,6 +244,7 @@ class SqliteWriter(Writer):
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         for name, cls in self.record_types.items():
             self._prepare_table(name, cls, rebuild=version < SQLITE_SCHEMA_VERSION)
+            self._ensure_stored_on(name)
         self.db.execute(f'CREATE TABLE IF NOT EXISTS "{RUNS_TABLE}" ({_ddl_columns(dict(_RUNS_COLUMNS))})')
         if version < SQLITE_SCHEMA_VERSION:
             self.db.execute(f"PRAGMA user_version = {SQLITE_SCHEMA_VERSION}")
@@ -257,6 +264,44 @@ class SqliteWriter(Writer):
             for column, kind in columns.items():
                 if column not in existing:
                     self.db.execute(f'ALTER TABLE "{name}" ADD COLUMN "{column}" {kind}'.rstrip())
+
+    def _ensure_stored_on(self, name: str) -> None:
+        # The UTC day each row was last written, what a vendor's retention counts from
+        # (see prune). Rows written before the column existed get their as_of (the day
+        # they were fetched, for snapshots, posts and relations), else today: an account
+        # has no day of its own, so its retention starts when this socialtap first saw the file.
+        if STORED_ON in self._existing_columns(name):
+            return
+        self.db.execute(f'ALTER TABLE "{name}" ADD COLUMN "{STORED_ON}" TEXT')
+        today = clock.today().isoformat()
+        if "as_of" in self._existing_columns(name):
+            self.db.execute(f'UPDATE "{name}" SET "{STORED_ON}" = COALESCE("as_of", ?)', (today,))
+        else:
+            self.db.execute(f'UPDATE "{name}" SET "{STORED_ON}" = ?', (today,))
+
+    def prune(self, retention: Mapping[str, int], *, dry_run: bool = False) -> dict[str, dict[str, int]]:
+        """Delete each vendor's rows stored more than its retention ago; vendor -> table -> rows.
+
+        ``retention`` maps a vendor name to days (a vendor's ``DataTerms.retention_days``).
+        A row's day is ``_stored_on``, the UTC day it was last written: the terms limit how
+        long data is *stored* (Shareablee: "more than 60 days"), so a backfilled time series
+        is kept 60 days from its fetch, not deleted at once for describing old days. A row
+        rewritten by a later run (the same natural key) counts from that run. Rows stored
+        ``days`` days ago are kept; one day more and they go. With ``dry_run`` nothing is
+        deleted and the counts are what would be. In the writer's transaction.
+        """
+        today = clock.today()
+        found: dict[str, dict[str, int]] = {}
+        for vendor, days in sorted(retention.items()):
+            cutoff = (today - dt.timedelta(days=days)).isoformat()
+            for name in self.record_types:
+                where = f'WHERE "vendor" = ? AND "{STORED_ON}" < ?'
+                count = self.db.execute(f'SELECT COUNT(*) FROM "{name}" {where}', (vendor, cutoff)).fetchone()[0]
+                if count:
+                    found.setdefault(vendor, {})[name] = count
+                    if not dry_run:
+                        self.db.execute(f'DELETE FROM "{name}" {where}', (vendor, cutoff))
+        return found
 
     def _rebuild(self, name: str, cls: type, columns: dict[str, str], existing: dict[str, str]) -> None:
         # Unknown columns (a field since removed, a column the user added) travel along untouched.
@@ -285,12 +330,12 @@ class SqliteWriter(Writer):
 
     def write(self, record: Record) -> None:
         name = self.type_names[type(record)]
-        data = to_dict(record)
+        data = {**to_dict(record), STORED_ON: clock.today().isoformat()}
         columns = ", ".join(f'"{c}"' for c in data)
         marks = ", ".join("?" for _ in range(len(data) + 1))
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in data)
         key = dumps(natural_key(record), ensure_ascii=True)
-        values = [key] + [self._checked(type(record), c, _sql_value(v)) for c, v in data.items()]
+        values = [key] + [self._checked(type(record), c, _sql_value(v)) if c != STORED_ON else v for c, v in data.items()]
         self.db.execute(
             f'INSERT INTO "{name}" (_key, {columns}) VALUES ({marks}) ON CONFLICT(_key) DO UPDATE SET {updates}',
             values,
@@ -369,6 +414,34 @@ def log_run(
     elif writer is None and fmt == "sqlite" and path not in (None, "-") and Path(path).is_file():  # type: ignore[arg-type]
         with SqliteWriter(path) as own:  # type: ignore[arg-type]
             own.log_run(report, params=params, started=started, finished=clock.now())
+
+
+def apply_retention(writer: Writer | None, fmt: str, path: str | Path | None, vendor: Any, report: Any) -> None:
+    """Honour ``vendor``'s retention (its ``DataTerms.retention_days``) in a run's output, as the run ends.
+
+    A SQLite output the run wrote to has the vendor's rows stored longer ago deleted (the
+    report counts them); a JSON Lines or CSV output, which socialtap cannot prune, gets a
+    warning naming the day its rows must be deleted by. A run that wrote nothing: nothing.
+    """
+    from socialtap.terms import file_retention_warning
+
+    terms = getattr(vendor, "terms", None)
+    if writer is None or terms is None or terms.retention_days is None:
+        return
+    if isinstance(writer, SqliteWriter):
+        if writer.db is None:
+            return
+        deleted = writer.prune({vendor.name: terms.retention_days}).get(vendor.name, {})
+        if deleted:
+            counts = ", ".join(f"{rows} {table}" for table, rows in sorted(deleted.items()))
+            report.warnings.append(
+                f"{vendor.name}'s terms allow keeping its data {terms.retention_days} days: deleted its rows stored "
+                f"longer ago from {path} ({counts})"
+            )
+        return
+    warning = file_retention_warning(vendor, fmt, path, clock.today())
+    if warning is not None:
+        report.warnings.append(warning)
 
 
 def _is_json_field(cls: type, name: str) -> bool:

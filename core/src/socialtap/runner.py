@@ -51,7 +51,7 @@ from socialtap.errors import (
 from socialtap.http import Request, page_key, resolve_url, unsafe_reason
 from socialtap.incremental import bookmark_id, plan_window, without_window
 from socialtap.incremental import check_options as check_window_options
-from socialtap.outputs import check_output, log_run, open_writer, output_lock
+from socialtap.outputs import apply_retention, check_output, log_run, open_writer, output_lock
 from socialtap.pagination import END
 from socialtap.params import unstructure, validate_params
 from socialtap.plugins import distribution_of, get_plugin_manager, get_registry
@@ -72,6 +72,7 @@ from socialtap.state import (
     open_output,
     request_from_json,
 )
+from socialtap.terms import DataTerms, dropped_warning, keep_personal_data
 
 
 @attrs.frozen
@@ -116,6 +117,10 @@ class Options:
     # --sandbox, ServeApp(sandbox=True)): the task's identity is then ``sandbox:<vendor>``,
     # not the port's URL, so a sandbox run can be resumed and keeps its bookmark.
     sandbox: bool = False
+    # The user has an agreement with the vendor to store the personal data its terms
+    # forbid (socialtap.terms): keep those fields instead of leaving them out. The env
+    # setting SOCIALTAP_<VENDOR>_KEEP_PERSONAL_DATA=1 says the same.
+    keep_personal_data: bool = False
 
 
 @attrs.frozen
@@ -192,6 +197,9 @@ class Prepared:
     bookmark_id: str | None = None
     # The date window this run fetches (inclusive ISO days), for a stream that declares one.
     window: tuple[str, str] | None = None
+    # The vendor's terms to apply to every record (None: no personal fields to leave out,
+    # or the user keeps them: Options.keep_personal_data or the env setting).
+    redact: DataTerms | None = None
 
     def task_info(self) -> TaskInfo:
         """What the state file keeps of this task (never credentials)."""
@@ -334,6 +342,10 @@ def prepare(task: Task, *, plugin_manager: pluggy.PluginManager | None = None) -
     base_url = resolve_base_url(vendor, options.base_url)
     Backend.resolve(options.rate_limit_db, options.rate_limit_url)  # a bad bucket location fails here, not mid-run
     base = base_identity(vendor, base_url, options)
+    terms = vendor.terms
+    redact = None
+    if terms is not None and terms.personal_fields and not keep_personal_data(vendor, options.keep_personal_data):
+        redact = terms
     bookmark = None
     if window is not None:
         bookmark = bookmark_id(vendor.name, stream.name, without_window(unstructure(params), window), base)
@@ -359,6 +371,7 @@ def prepare(task: Task, *, plugin_manager: pluggy.PluginManager | None = None) -
         base=base,
         bookmark_id=bookmark,
         window=fetched,
+        redact=redact,
     )
 
 
@@ -612,6 +625,8 @@ def _run_prepared(
         raise
     finally:
         runner.shutdown()
+        if runner.dropped:
+            report.warnings.append(dropped_warning(prepared.vendor, runner.dropped))
         report.requests, report.bytes = engine.requests_sent, engine.bytes_received
         report.retries, report.rate_limit_waits = engine.retries, engine.rate_limit_waits
         report.rate_limit_wait_seconds = round(engine.rate_limit_wait_seconds, 3)
@@ -644,6 +659,8 @@ class _ChainRunner:
         self.fatal: list[BaseException] = []
         self.pool: ThreadPoolExecutor | None = None
         self.progress: Progress | None = None
+        # ``type.field`` of the personal fields left out so far (one warning at the end).
+        self.dropped: set[str] = set()
         engine.sleep = self._sleep
 
     def _sleep(self, seconds: float) -> None:
@@ -750,6 +767,9 @@ class _ChainRunner:
                     done += 1
                     break
                 for record in item.records:
+                    if self.prepared.redact is not None:
+                        # The one place the vendor's terms apply: after normalize, before any output.
+                        record = self.prepared.redact.redact(record, self.dropped)
                     chain.records += 1
                     report.count(record)
                     yield record
@@ -888,6 +908,8 @@ def run_to_output(
                     report.error = f"{type(exc).__name__}: {exc}"
                     raise
                 finally:
+                    # The vendor's retention: a SQLite output drops rows stored too long ago, files warn.
+                    apply_retention(out.writer, fmt, destination, prepared.vendor, report)
                     # A SQLite output keeps a row per run (socialtap_runs), written as it is closed.
                     log_run(out.writer, fmt, destination, report, params=unstructure(prepared.params), started=started)
                     out.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -27,7 +28,10 @@ EX = "example"
 
 def fetch(stream: str, params: dict, **sandbox_options) -> list:
     with serve_sandbox("shareablee", plugin_manager=make_plugin_manager(), **sandbox_options) as sandbox:
-        task = Task("shareablee", stream, params, sandbox.credentials, sandbox_task_options(sandbox))
+        # These tests check what normalize maps the docs' fields onto, personal ones included,
+        # so they keep them; leaving them out by default is core/tests/test_terms.py's.
+        options = attrs.evolve(sandbox_task_options(sandbox), keep_personal_data=True)
+        task = Task("shareablee", stream, params, sandbox.credentials, options)
         return list(iter_records(task, plugin_manager=make_plugin_manager()))
 
 

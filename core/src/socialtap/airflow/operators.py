@@ -124,6 +124,8 @@ class SocialtapOperator(BaseOperator):
         stream's declared overlap).
     :param start: with ``incremental``, the first run's start day (templated; a date or
         ``YYYY-MM-DD``; None: the stream's default window).
+    :param keep_personal_data: keep the fields the vendor's terms call personal data
+        (``socialtap.terms``); only with an agreement with the vendor. Default: left out.
     """
 
     template_fields: Sequence[str] = ("stream_params", "destination", "stream", "start")
@@ -145,6 +147,7 @@ class SocialtapOperator(BaseOperator):
         incremental: bool = False,
         lookback_days: int | None = None,
         start: Any = None,
+        keep_personal_data: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -160,6 +163,7 @@ class SocialtapOperator(BaseOperator):
         self.incremental = incremental
         self.lookback_days = lookback_days
         self.start = start
+        self.keep_personal_data = keep_personal_data
 
     def execute(self, context: Any) -> dict[str, Any]:
         try:
@@ -207,6 +211,7 @@ class SocialtapOperator(BaseOperator):
             incremental=plan.incremental,
             lookback_days=self.lookback_days,
             start=coerce_day(self.start),
+            keep_personal_data=self.keep_personal_data,
         )
         return Task(vendor, self.stream, plan.params, config.credentials, options), plan
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from socialtap import Account, Credential, Observation, Post, RateLimit, Relation, Stream, Vendor, hookimpl
+from socialtap import Account, Credential, DataTerms, Observation, Post, RateLimit, Relation, Stream, Vendor, hookimpl
 from socialtap.auth import Basic, HeaderAuth
 from socialtap.declarations import Window
 from socialtap.errors import QuotaError
@@ -379,6 +379,28 @@ DOCUMENTED_ERRORS = (
 )
 
 
+# The docs' terms ("Don'ts" and the list above them), mapped onto record fields:
+# "You may not request, collect, and/or store any personal data which may include social
+# URLs, labels, userIDs, friendly names or handles" and "You may not store any Shareablee
+# data more than 60 days". Only fields holding what those words name are declared:
+# - social URLs: Account.url (a profile link) and Post.url (a post's link on the network);
+# - handles: Account.username (the service's user_name);
+# - friendly names: Account.display_name, and Relation.other_name, which holds a member's
+#   or a property's name (one field for every relation, so all of it);
+# - userIDs and labels: not mapped. Every id socialtap keeps (account_id, entity_id,
+#   Post.account_id, the compared_entity dimension) is Shareablee's own entity_id, not a
+#   network's user id, and is the key every record joins on; nothing stored is a label.
+# Post.text (a post's body) is not named by the docs, so it is kept.
+TERMS = DataTerms(
+    personal_fields={
+        "account": ("username", "display_name", "url"),
+        "post": ("url",),
+        "relation": ("other_name",),
+    },
+    retention_days=60,
+    doc="Shareablee API v1.4 docs, Must Do's and Don'ts",
+)
+
 SHAREABLEE = Vendor(
     name=VENDOR,
     title="Shareablee API v1.4",
@@ -392,6 +414,7 @@ SHAREABLEE = Vendor(
     streams=STREAMS,
     rate_limit=RateLimit(5, 1.0),
     sandbox=sandbox,
+    terms=TERMS,
 )
 
 
