@@ -122,6 +122,18 @@ _LIMITERS: dict[tuple[Backend, str, int, int], Limiter] = {}
 _LIMITERS_LOCK = threading.Lock()
 
 
+def reset_limiters() -> None:
+    """Forget this process's buckets, so the next task starts with a full budget.
+
+    Buckets are shared by every task of a process on purpose (a vendor's limit is per
+    credential, not per task). A test suite that runs many tasks with one sandbox
+    credential wants the opposite between tests: one test's requests must not make the
+    next one wait. SQLite and Redis buckets keep their counts: those live outside.
+    """
+    with _LIMITERS_LOCK:
+        _LIMITERS.clear()
+
+
 def _limiter(backend: Backend, key: str, rate: Rate) -> Limiter:
     """One Limiter per (backend, key, rate) per process, so all tasks of a process share it."""
     cache_key = (backend, key, rate.limit, rate.interval)
