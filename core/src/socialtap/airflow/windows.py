@@ -29,6 +29,7 @@ from typing import Any
 import attrs
 
 from socialtap.declarations import Window
+from socialtap.incremental import without_window
 from socialtap.params import unstructure
 from socialtap.runner import Prepared, task_id
 
@@ -124,15 +125,6 @@ def _day(value: Any) -> dt.date | None:
         return None
 
 
-def params_without_window(window: Window | None, params: Any) -> dict[str, Any]:
-    """The params (validated object or mapping) as JSON-safe data, the window's params dropped."""
-    data = dict(unstructure(params))
-    if window is not None:
-        data.pop(window.start, None)
-        data.pop(window.end, None)
-    return data
-
-
 def destination_id(prepared: Prepared) -> str:
     """The id ``{socialtap_id}`` stands for: the task's stable id without its window params.
 
@@ -143,7 +135,7 @@ def destination_id(prepared: Prepared) -> str:
     window = prepared.stream.window
     if window is None:
         return prepared.task_id
-    params = params_without_window(window, prepared.params)
+    params = without_window(unstructure(prepared.params), window)  # as bookmarks are keyed
     return task_id(prepared.vendor.name, prepared.stream.name, params, prepared.base_url)
 
 
@@ -166,6 +158,5 @@ __all__ = [
     "destination_id",
     "has_window_params",
     "interval_days",
-    "params_without_window",
     "plan_window",
 ]
