@@ -22,7 +22,9 @@ from socialtap.records import RECORD_TYPES
 from socialtap.terms import retention_by_vendor
 
 
-def prune(path: str | Path, *, dry_run: bool = False) -> dict[str, dict[str, int]]:
+def prune(
+    path: str | Path, *, dry_run: bool = False, retention: dict[str, int] | None = None
+) -> dict[str, dict[str, int]]:
     """Delete each installed vendor's rows of the SQLite output ``path`` stored longer ago than
     its retention; return vendor -> table -> rows (what would go, with ``dry_run``).
 
@@ -39,7 +41,8 @@ def prune(path: str | Path, *, dry_run: bool = False) -> dict[str, dict[str, int
     if not tables & {*RECORD_TYPES, RUNS_TABLE}:
         # Opening it as an output would add socialtap's tables to someone else's database.
         raise ConfigError(f"{destination} holds no socialtap tables; `socialtap prune` takes a SQLite output of `socialtap run`")
-    retention = retention_by_vendor(get_registry())
+    if retention is None:
+        retention = retention_by_vendor(get_registry())
     with output_lock(destination):
         writer = SqliteWriter(destination)
         try:
@@ -63,9 +66,9 @@ def prune_command(path: str, dry_run: bool, debug: bool) -> None:
     from socialtap.cli import handled
 
     with handled(debug):
-        found = prune(path, dry_run=dry_run)
-        verb = "would delete" if dry_run else "deleted"
         retention = retention_by_vendor(get_registry())
+        found = prune(path, dry_run=dry_run, retention=retention)
+        verb = "would delete" if dry_run else "deleted"
         if not found:
             click.echo(f"socialtap: nothing to prune in {path} (retention: {_retention_text(retention)})")
             return
