@@ -112,6 +112,15 @@ def origin(url: str) -> tuple[str, str, int | None]:
     return scheme, (parts.host or "").lower(), parts.port or DEFAULT_PORTS.get(scheme)
 
 
+def _character_reason(url: str) -> str | None:
+    """Why a URL's characters alone make it unsafe (parsers read or strip them differently)."""
+    if "\\" in url:
+        return "it contains a backslash, which URL parsers read differently"
+    if _CONTROL.search(url):
+        return "it contains whitespace or a control character, which URL parsers strip or refuse differently"
+    return None
+
+
 def unsafe_reason(url: str) -> str | None:
     """Why an absolute URL handed over by a server (a next link, a redirect) must not be
     sent, or None when it is safe to check its origin.
@@ -121,10 +130,9 @@ def unsafe_reason(url: str) -> str | None:
     info (``user@host``), a percent-encoded host, a scheme other than http(s), or when
     the two parsers disagree on its scheme, host or port.
     """
-    if "\\" in url:
-        return "it contains a backslash, which URL parsers read differently"
-    if _CONTROL.search(url):
-        return "it contains whitespace or a control character, which URL parsers strip or refuse differently"
+    reason = _character_reason(url)
+    if reason is not None:
+        return reason
     try:
         split = urlsplit(url)
         split_port = split.port
@@ -156,9 +164,7 @@ def resolve_link(response_url: str, link: str) -> str:
     check, made on the URL requests is about to send.
     """
     # Checked before urljoin, which would strip tabs and newlines and hide them.
-    reason = "it contains a backslash, which URL parsers read differently" if "\\" in link else None
-    if reason is None and _CONTROL.search(link):
-        reason = "it contains whitespace or a control character, which URL parsers strip or refuse differently"
+    reason = _character_reason(link)
     absolute = link
     if reason is None:
         try:
