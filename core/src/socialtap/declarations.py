@@ -157,7 +157,7 @@ class Stream:
                 if unknown:
                     raise ValueError(f"{where}: {what} names {', '.join(unknown)}, not a field of {self.params.__name__}")
         if self.idempotent is not None and self.retry is not None:
-            implied = RetrySafety.ALWAYS if self.idempotent else RetrySafety.NEVER
+            implied = RetrySafety.from_idempotent(self.idempotent)
             if implied is not self.retry:
                 raise ValueError(
                     f"{where}: idempotent={self.idempotent} means retry={implied.value!r}, but retry={self.retry.value!r} "
@@ -171,10 +171,9 @@ class Stream:
     @property
     def retry_safety(self) -> RetrySafety:
         """Which failed attempts may be sent again: ``retry``, else ``idempotent``, else by method."""
-        if self.retry is not None:
-            return self.retry
-        if self.idempotent is not None:
-            return RetrySafety.ALWAYS if self.idempotent else RetrySafety.NEVER
+        declared = self.retry or RetrySafety.from_idempotent(self.idempotent)
+        if declared is not None:
+            return declared
         return RetrySafety.ALWAYS if self.method.upper() in IDEMPOTENT_METHODS else RetrySafety.NEVER
 
     @property

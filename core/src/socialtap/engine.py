@@ -232,8 +232,8 @@ class Engine:
         spelling (True: ``ALWAYS``, False: ``NEVER``); neither means "by method". A
         request with an ``Idempotency-Key`` header may always be retried.
         """
-        if retry is None and idempotent is not None:
-            retry = RetrySafety.ALWAYS if idempotent else RetrySafety.NEVER
+        if retry is None:
+            retry = RetrySafety.from_idempotent(idempotent)
         try:
             return self._fetch(request, retry)
         except Exception as exc:

@@ -89,6 +89,13 @@ class RetrySafety(enum.Enum):
     UNSENT_ONLY = "unsent-only"
     NEVER = "never"
 
+    @classmethod
+    def from_idempotent(cls, idempotent: bool | None) -> RetrySafety | None:
+        """The older ``idempotent`` word as a safety: True is ALWAYS, False NEVER, None unsaid."""
+        if idempotent is None:
+            return None
+        return cls.ALWAYS if idempotent else cls.NEVER
+
 
 @attrs.frozen
 class RetryPolicy:
@@ -103,7 +110,7 @@ class RetryPolicy:
 
     def allows(self, method: str, headers: Mapping[str, str] | None = None, idempotent: bool | None = None) -> bool:
         """Whether a request may be sent again after any failed attempt (its safety is ``ALWAYS``)."""
-        declared = None if idempotent is None else RetrySafety.ALWAYS if idempotent else RetrySafety.NEVER
+        declared = RetrySafety.from_idempotent(idempotent)
         return self.safety(method, headers, declared) is RetrySafety.ALWAYS
 
     def safety(self, method: str, headers: Mapping[str, str] | None = None, declared: RetrySafety | None = None) -> RetrySafety:
