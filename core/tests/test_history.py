@@ -237,8 +237,9 @@ def test_columns_are_typed_from_the_record_classes(tmp_path: Path):
     assert types["observation"] == {
         "_key": "TEXT", "vendor": "TEXT", "platform": "TEXT", "entity_type": "TEXT", "entity_id": "TEXT", "metric": "TEXT",
         "value": "", "date": "TEXT", "fetched_at": "TEXT", "status": "TEXT", "dimensions": "TEXT", "unit": "TEXT",
-        "canonical": "INTEGER", "as_of": "TEXT", "_stored_on": "TEXT",
+        "canonical": "INTEGER", "as_of": "TEXT", "attributes": "TEXT", "_stored_on": "TEXT",
     }  # fmt: skip
+    assert types["account"]["ids"] == types["account"]["attributes"] == types["post"]["ids"] == "TEXT"
     assert types["post"]["metrics"] == "TEXT" and types["post"]["created_at"] == "TEXT"
     assert types["account"]["categories"] == "TEXT" and "as_of" not in types["account"]
     # The day each row was last written, what a vendor's retention counts from (socialtap.terms).

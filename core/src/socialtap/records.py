@@ -30,6 +30,25 @@ it without a change; a plugin or a replay may pass it explicitly (a dated observ
 ``as_of`` must then equal its ``date``). Records read back from an older JSON item without
 ``as_of`` get it from their ``fetched_at`` the same way.
 
+Ids and attributes: nothing documented is dropped
+-------------------------------------------------
+
+Every documented response field reaches a record (or the plugin's README says why not,
+under "Fields not carried"). The common fields hold what every vendor has; two dict
+fields hold the rest, so no vendor needs a record type of its own:
+
+- ``Account.ids`` and ``Post.ids``: other identifiers of the same entity, by kind. The
+  primary id (``account_id``, ``post_id``) is the id the vendor's API takes back; ``ids``
+  holds the others (Shareablee's service-native ``object_id`` of a Facebook page), so a
+  record can be joined to the platform or to another vendor's records. Values are text.
+- ``attributes`` on every record: documented fields with no column of their own (a
+  profile's ``website``, a post's ``thumbnail``, a page-insights period's ``start``),
+  under the vendor's own field name, with the vendor's value unchanged (text, numbers,
+  lists, objects; a NaN or infinite number becomes null). Never part of a natural key.
+
+A value the vendor did not send is absent from these dicts, not invented: a plugin never
+builds a URL from a handle or copies a name from another field to fill one.
+
 Values that stay valid in every output:
 
 - **Not-a-number and infinity never reach an output.** Python's ``json.loads`` accepts
@@ -86,6 +105,24 @@ def _finite_metrics(value: Mapping[str, Any] | None) -> dict[str, Any]:
     return {name: _finite_value(v) for name, v in (value or {}).items()}
 
 
+def _ids(value: Mapping[str, Any] | None) -> dict[str, str]:
+    # Ids are compared and joined on as text: 155869377766434 and "155869377766434" are one id.
+    return {kind: str(v) for kind, v in (value or {}).items() if v is not None}
+
+
+def _finite_json(value: Any) -> Any:
+    # Attributes are the vendor's values as sent, nested too: clean the whole tree, not just the top.
+    if isinstance(value, Mapping):
+        return {key: _finite_json(inner) for key, inner in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_json(inner) for inner in value]
+    return _finite_value(value)
+
+
+def _attributes(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    return _finite_json(dict(value or {}))
+
+
 def fetch_day(fetched_at: dt.datetime | None) -> dt.date:
     """The UTC day of ``fetched_at`` (a naive time is taken as UTC), or today when it is None."""
     if fetched_at is None:
@@ -97,7 +134,11 @@ def fetch_day(fetched_at: dt.datetime | None) -> dt.date:
 
 @attrs.frozen
 class Account:
-    """A social account (or page, channel, profile) as a vendor sees it."""
+    """A social account (or page, channel, profile) as a vendor sees it.
+
+    ``account_id`` is the vendor's id for it; ``ids`` and ``attributes`` are described
+    in the module docstring ("Ids and attributes").
+    """
 
     vendor: str
     platform: str
@@ -108,6 +149,8 @@ class Account:
     country: str | None = None
     categories: tuple[str, ...] = attrs.field(default=(), converter=tuple)
     status: str = attrs.field(default="available", validator=attrs.validators.in_(STATUSES))
+    ids: dict[str, str] = attrs.field(factory=dict, converter=_ids)
+    attributes: dict[str, Any] = attrs.field(factory=dict, converter=_attributes)
 
     natural_key: ClassVar[tuple[str, ...]] = ("vendor", "platform", "account_id")
 
@@ -127,6 +170,8 @@ class Post:
     metrics: dict[str, Value] = attrs.field(factory=dict, converter=_finite_metrics)
     # Last, so positional construction by plugins keeps working; see "History" above.
     as_of: dt.date | None = None
+    ids: dict[str, str] = attrs.field(factory=dict, converter=_ids)
+    attributes: dict[str, Any] = attrs.field(factory=dict, converter=_attributes)
 
     natural_key: ClassVar[tuple[str, ...]] = ("vendor", "platform", "post_id", "as_of")
 
@@ -159,6 +204,7 @@ class Observation:
     unit: str | None = None
     canonical: bool = True
     as_of: dt.date | None = None
+    attributes: dict[str, Any] = attrs.field(factory=dict, converter=_attributes)
 
     natural_key: ClassVar[tuple[str, ...]] = (
         "vendor",
@@ -200,6 +246,7 @@ class Relation:
     other_name: str | None = None
     value: Value = attrs.field(default=None, converter=_finite_value)
     as_of: dt.date | None = None
+    attributes: dict[str, Any] = attrs.field(factory=dict, converter=_attributes)
 
     natural_key: ClassVar[tuple[str, ...]] = (
         "vendor",

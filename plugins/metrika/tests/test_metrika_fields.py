@@ -19,6 +19,7 @@ import pytest
 
 from socialtap import Account, Observation, Request
 from socialtap.normalize import structure_payload
+from socialtap.testing import fidelity
 from socialtap_metrika import examples
 from socialtap_metrika.models import SearchResponse
 from socialtap_metrika.normalize import normalize_accounts
@@ -62,25 +63,11 @@ def test_the_docs_block_parser_finds_nested_blocks():
 
 
 def leaves(value: Any, path: str = "") -> list[tuple[str, Any]]:
-    """``(path, value)`` of every documented field: leaves, and the names of METRIC_MAPS keys."""
-    found: list[tuple[str, Any]] = []
-    if isinstance(value, dict):
-        is_map = path.rsplit(".", 1)[-1].split("[")[0] in METRIC_MAPS
-        for key, item in value.items():
-            child = f"{path}.<name>" if is_map else (f"{path}.{key}" if path else key)
-            if is_map:
-                found.append((child, key))
-            found.extend(leaves(item, child))
-    elif isinstance(value, list):
-        for item in value:
-            found.extend(leaves(item, f"{path}[]"))
-    else:
-        found.append((path, value))
-    return found
+    return fidelity.leaves(value, path, METRIC_MAPS)
 
 
 def documented_paths(payload: Any) -> list[str]:
-    return list(dict.fromkeys(path for path, _ in leaves(payload)))
+    return fidelity.documented_paths(payload, maps=METRIC_MAPS)
 
 
 def test_field_paths_of_the_search_example():
@@ -105,17 +92,7 @@ def not_carried() -> dict[str, str]:
     readme = ROOT / "README.md"
     text = readme.read_text() if readme.exists() else ""
     section = text[text.find("### Metrika") :] if "### Metrika" in text else ""
-    if not section:
-        section = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    section = section[section.index("Fields not carried") :]
-    rows: dict[str, str] = {}
-    for line in section.splitlines()[1:]:
-        if line.startswith("#"):
-            break
-        match = re.match(r"\|\s*`([^`]+)`[^|]*\|\s*(.*?)\s*\|\s*$", line)
-        if match:
-            rows[match.group(1)] = match.group(2)
-    return rows
+    return fidelity.not_carried(section or Path(__file__).resolve().parents[1] / "README.md")
 
 
 def test_every_not_carried_entry_is_a_documented_field_with_a_reason():
@@ -154,33 +131,17 @@ def records_of(records: list[Any], platform: str, identifier: str) -> list[Any]:
     ]
 
 
-def carried(value: Any, records: list[Any]) -> bool:
-    return any(value == field and type(value) is type(field) for r in records for field in attrs.astuple(r, recurse=False))
-
-
 def walk(stream: str) -> tuple[set[str], set[str], list[str]]:
     """(documented paths, carried paths, problems) of one stream's example response."""
     assert stream == "accounts", "a new stream needs its normalizer here"
     records = normalized_example()
-    documented = set(documented_paths(examples.SEARCH_RESPONSE))
-    found: dict[str, bool] = {}
+    pieces = []
     for entry in examples.SEARCH_RESPONSE["data"]:
         own = records_of(records, entry["platform"], entry["identifier"])
         assert own, f"no record for {entry['platform']}:{entry['identifier']}"
-        for path, value in leaves(entry, "data[]"):
-            found[path] = found.get(path, True) and carried(value, own)
-    listed = not_carried()
-    carried_paths = {path for path, ok in found.items() if ok}
-    problems = [
-        f"{path}: documented in the Metrika docs' example but neither carried into a record nor listed under "
-        f"'Fields not carried' in the README's Metrika section (add it to a record, or list it with a reason)"
-        for path in sorted(documented - carried_paths)
-        if path not in listed
-    ]
-    problems += [
-        f"{path}: listed as not carried, but it is carried; drop it from the list" for path in carried_paths & set(listed)
-    ]
-    return documented, carried_paths, problems
+        pieces.append((entry, "data[]", own))
+    result = fidelity.walk(pieces, not_carried=not_carried(), maps=METRIC_MAPS)
+    return set(result.documented), set(result.carried), list(result.problems)
 
 
 def test_every_documented_field_of_the_search_response_reaches_a_record():
