@@ -5,7 +5,7 @@ The public API: :class:`Task` and :func:`run` / :func:`iter_records` to fetch,
 :func:`use_plugin` to run a vendor in this process without packaging it.
 """
 
-from socialtap.declarations import Credential, RateLimit, Stream, Vendor, Window
+from socialtap.declarations import Check, Credential, RateLimit, Stream, Vendor, Window
 from socialtap.errors import (
     AuthError,
     ConfigError,
@@ -26,6 +26,7 @@ from socialtap.terms import DataTerms
 __all__ = [
     "Account",
     "AuthError",
+    "Check",
     "ConfigError",
     "Credential",
     "DataTerms",

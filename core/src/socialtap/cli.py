@@ -406,7 +406,8 @@ def new_plugin_command(name: str, directory: str, auth: str) -> None:
 
 
 def _add_surface_commands() -> None:
-    """`socialtap n8n`, `serve`, `state` and `prune` live in their own modules (surfaces helper)."""
+    """`socialtap n8n`, `serve`, `state`, `prune` and `check` live in their own modules (surfaces helper)."""
+    from socialtap.check import check_command
     from socialtap.n8n import n8n_command
     from socialtap.prune import prune_command
     from socialtap.serve import serve_command
@@ -416,6 +417,7 @@ def _add_surface_commands() -> None:
     main.add_command(serve_command)
     main.add_command(prune_command)
     main.add_command(state_group)
+    main.add_command(check_command)
 
 
 _add_surface_commands()

@@ -38,11 +38,39 @@ class Credential:
     - ``name``: the field name the auth scheme reads (``token``, ``api_key``, ``client_id``).
     - ``doc``: one line for ``socialtap streams``, the spec and the Airflow form.
     - ``required``: False for a field only one of the scheme's alternatives needs.
+    - ``secret``: False for a field that may be shown (an account id); secrets are masked
+      in ``config show``, marked ``writeOnly`` in the spec and are password fields in Airflow.
     """
 
     name: str
     doc: str = ""
     required: bool = True
+    secret: bool = True
+
+
+@attrs.frozen
+class Check:
+    """The vendor's cheapest authenticated call, for ``socialtap check`` and the Test buttons.
+
+    - ``stream``: the stream whose first page is fetched (``me_properties``).
+    - ``params``: its params (a vendor with no free call names one cheap item).
+    - ``free``: True when the call spends nothing; a check that is not free runs only
+      when the user says yes (``--yes``), after being told ``cost``.
+    - ``cost``: what one check spends, as a sentence fragment ("one search request, counted
+      against the account's rate limit").
+    - ``describe``: a function of the records the call returned, giving one line of what
+      the vendor said (the account, its balance); None counts the records.
+    """
+
+    stream: str
+    params: Mapping[str, Any] = attrs.field(factory=dict)
+    free: bool = True
+    cost: str = ""
+    describe: Callable[[list[Any]], str] | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.free and not self.cost:
+            raise ValueError(f"Check of stream {self.stream!r} is not free: say what it spends in cost=")
 
 
 @attrs.frozen
@@ -201,6 +229,8 @@ class Vendor:
     - ``sandbox``: a zero-argument function returning the vendor's offline emulator.
     - ``terms``: the vendor's data terms (:class:`~socialtap.terms.DataTerms`): which record
       fields are personal data and how long its data may be kept; the core honours them.
+    - ``check``: the cheapest authenticated call (:class:`Check`), for ``socialtap check``,
+      the Airflow connection's Test button and serve's ``/check``.
     """
 
     name: str
@@ -228,6 +258,11 @@ class Vendor:
     # only when a sandbox is served, so the emulator's code is imported only then.
     sandbox: Callable[[], Any] | None = None
     terms: DataTerms | None = None
+    check: Check | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.check is not None and self.check.stream not in {s.name for s in self.streams}:
+            raise ValueError(f"Vendor {self.name!r}: check names stream {self.check.stream!r}, which it does not declare")
 
     @property
     def env_prefix(self) -> str:

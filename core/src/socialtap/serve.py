@@ -5,6 +5,10 @@ Routes (JSON unless noted):
 - ``GET /health`` -> ``{"status": "ok"}`` (no token needed: for liveness checks)
 - ``GET /vendors`` -> ``[{"name", "title", "base_url", "streams": [...]}, ...]``
 - ``GET /vendors/<vendor>/streams`` -> the vendor's streams with their params
+- ``POST /check`` with ``{"vendor", "yes"?}`` -> ``{"ok": true, "message", ...}`` when the
+  vendor answered its cheapest authenticated call (:mod:`socialtap.check`), else
+  ``{"ok": false, "error": {"type", "message"}}`` (refused credentials, unreachable);
+  400 for bad input, such as a check that costs something without ``"yes": true``.
 - ``POST /run`` with ``{"vendor", "stream", "params", "max_pages"?}`` -> the records as a
   JSON array (each with a ``type`` field; n8n makes one item per element), or NDJSON
   streamed as records arrive with ``?format=ndjson`` or ``Accept: application/x-ndjson``.
@@ -97,6 +101,7 @@ class ServeApp:
                 Rule("/vendors", endpoint="vendors", methods=["GET"]),
                 Rule("/vendors/<vendor>/streams", endpoint="streams", methods=["GET"]),
                 Rule("/run", endpoint="run", methods=["POST"]),
+                Rule("/check", endpoint="check", methods=["POST"]),
             ]
         )
     )
@@ -118,7 +123,9 @@ class ServeApp:
         except NotFound:
             response = _error("NotFound", "no such route; try GET /vendors or POST /run", 404)
         except RequestEntityTooLarge:
-            response = _error("RequestEntityTooLarge", f"the body is over {MAX_BODY} bytes; send only vendor, stream and params", 413)
+            response = _error(
+                "RequestEntityTooLarge", f"the body is over {MAX_BODY} bytes; send only vendor, stream and params", 413
+            )
         except HTTPException as exc:
             response = _error(type(exc).__name__, exc.description or exc.name, exc.code or 400)
         except SocialtapError as exc:
@@ -174,16 +181,37 @@ class ServeApp:
         items += [to_item(r) for r in records]
         return _json(items)
 
+    def on_check(self, request: Request) -> Response:
+        from socialtap.check import cost_problem, run_check
+
+        body = _json_object(request, '{"vendor": ..., "yes": false}')
+        unknown = sorted(set(body) - {"vendor", "yes"})
+        if unknown:
+            raise ConfigError(f"unknown field(s) {', '.join(unknown)}; expected vendor and yes")
+        vendor, yes = body.get("vendor"), body.get("yes", False)
+        if not isinstance(vendor, str) or not vendor or not isinstance(yes, bool):
+            raise ConfigError("vendor is a required string; yes, if given, is true or false")
+        options, credentials = Options(), None
+        if self.sandbox:
+            problem = cost_problem(get_registry().get(vendor), yes, '"yes": true')
+            if problem is not None:  # refused before a sandbox is even started
+                raise ConfigError(problem)
+            running = self._sandbox(vendor)
+            options, credentials = Options(base_url=running.base_url, sandbox=True), running.credentials
+        try:
+            result = run_check(vendor, credentials=credentials, options=options, yes=yes, how_to_agree='"yes": true')
+        except ConfigError:
+            raise  # bad input: a 400 like every other route
+        except SocialtapError as exc:
+            # The vendor refused or could not be reached: that is the check's answer, not a failure of /check.
+            return _json({"ok": False, "vendor": vendor, "error": {"type": type(exc).__name__, "message": str(exc)}})
+        return _json(result.as_dict())
+
     def _task(self, request: Request) -> Task:
         for key in request.args:
             if key != "format":
                 raise ConfigError(f"query parameter {key!r} is not accepted: send vendor, stream and params in the JSON body")
-        try:
-            body = json.loads(_read_body(request) or "null")
-        except ValueError as exc:
-            raise ConfigError(f'the body is not JSON ({exc}); send {{"vendor", "stream", "params"}}') from None
-        if not isinstance(body, Mapping):
-            raise ConfigError('send a JSON object: {"vendor": ..., "stream": ..., "params": {...}}')
+        body = _json_object(request, '{"vendor": ..., "stream": ..., "params": {...}}')
         if "credentials" in body:
             raise ConfigError(
                 "credentials are not accepted over HTTP: set SOCIALTAP_<VENDOR>_<FIELD> in the server's environment"
@@ -219,6 +247,17 @@ class ServeApp:
     def close(self) -> None:
         """Stop the sandboxes this app started."""
         self._stack.close()
+
+
+def _json_object(request: Request, shape: str) -> Mapping[str, Any]:
+    """The request body as a JSON object; ConfigError (400) showing ``shape`` otherwise."""
+    try:
+        body = json.loads(_read_body(request) or "null")
+    except ValueError as exc:
+        raise ConfigError(f"the body is not JSON ({exc}); send {shape}") from None
+    if not isinstance(body, Mapping):
+        raise ConfigError(f"send a JSON object: {shape}")
+    return body
 
 
 def _read_body(request: Request) -> str:

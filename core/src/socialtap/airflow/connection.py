@@ -6,6 +6,7 @@ suite; :class:`socialtap.airflow.hooks.SocialtapHook` reads the connection and c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -38,10 +39,24 @@ def base_url_from(host: str | None, port: int | None = None, schema: str | None 
     return f"https://{netloc}{path}"
 
 
-def credentials_from(vendor: Any, login: str | None, password: str | None) -> dict[str, str]:
-    """Map login/password onto ``vendor``'s credential field sets (see the module doc)."""
-    login, password = login or "", password or ""
+def extra_value(extra: Mapping[str, Any], name: str) -> str:
+    """A form field from a connection's extra: Airflow 3 stores it as ``name``, older forms as
+    ``extra__socialtap__name``. Empty when absent."""
+    value = extra.get(name) or extra.get(f"extra__socialtap__{name}")
+    return str(value).strip() if value not in (None, "") else ""
+
+
+def credentials_from(
+    vendor: Any, login: str | None, password: str | None, extra: Mapping[str, Any] | None = None
+) -> dict[str, str]:
+    """The vendor's credentials from the form's fields in ``extra`` (by the vendor's field
+    names), else from login/password mapped onto its credential sets (see the module doc)."""
     sets = vendor.auth.fields()
+    named = {name: extra_value(extra or {}, name) for fields in sets for name in fields}
+    for fields in sets:
+        if all(named[name] for name in fields):
+            return {name: named[name] for name in fields}
+    login, password = login or "", password or ""
     if login and password:
         for fields in sets:
             if len(fields) == 2:

@@ -1,8 +1,9 @@
 """``SocialtapHook``: an Airflow Connection of type ``socialtap`` -> vendor credentials.
 
-The connection names the vendor in its extra (``{"vendor": "metrika"}``). Its fields map
-onto the vendor's declared credential fields: a vendor with one secret takes it from
-``password``; a vendor with a key and a secret takes them from ``login`` and ``password``.
+The connection names the vendor in its extra (``{"vendor": "metrika"}``). The form's fields
+(see :mod:`socialtap.airflow.provider`) carry the vendor's credentials by their declared
+names in the extra (``token``, ``api_key``...); a connection written as a URI may instead
+use ``password`` for a vendor with one secret, ``login`` and ``password`` for a key and a secret.
 ``host`` (``https://host/path``, or a bare host plus ``port`` and ``schema`` as path)
 overrides the vendor's base URL, e.g. to point at a proxy or a sandbox. Airflow masks
 ``password`` in task logs; this hook never logs a credential either.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from socialtap.airflow.connection import ConnectionConfig, base_url_from, credentials_from
+from socialtap.airflow.connection import ConnectionConfig, base_url_from, credentials_from, extra_value
 from socialtap.airflow.provider import CONN_TYPE
 from socialtap.errors import ConfigError
 
@@ -34,44 +35,43 @@ class SocialtapHook(BaseHook):
         super().__init__(**kwargs)
         self.socialtap_conn_id = socialtap_conn_id
 
-    @classmethod
-    def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """Relabel the connection form for what socialtap reads from it."""
-        return {
-            "hidden_fields": [],
-            "relabeling": {
-                "login": "API key (vendors with a key and a secret)",
-                "password": "Secret or API token",
-                "host": "Base URL override (optional)",
-                "schema": "Base path (with a bare host)",
-            },
-            "placeholders": {
-                "extra": '{"vendor": "metrika"}',
-                "host": "https://api.vendor.example/v1",
-            },
-        }
-
     def get_conn(self) -> ConnectionConfig:
         """The vendor, its credentials and the base URL override of this connection."""
         from socialtap.plugins import get_registry
 
         conn = self.get_connection(self.socialtap_conn_id)
         extra = conn.extra_dejson or {}
-        name = extra.get("vendor")
+        name = extra_value(extra, "vendor")
         if not name:
             raise ConfigError(
                 f'Airflow connection {self.socialtap_conn_id!r} names no vendor: set its extra to {{"vendor": "<name>"}} '
                 f"(installed vendors: {', '.join(v.name for v in get_registry().vendors()) or 'none'})"
             )
         vendor = get_registry().get(name)
-        credentials = credentials_from(vendor, conn.login, conn.password)
-        base_url = extra.get("base_url") or base_url_from(conn.host, conn.port, conn.schema)
+        credentials = credentials_from(vendor, conn.login, conn.password, extra)
+        base_url = extra_value(extra, "base_url") or base_url_from(conn.host, conn.port, conn.schema)
         return ConnectionConfig(vendor.name, credentials, base_url)
 
     def test_connection(self) -> tuple[bool, str]:
-        """The Airflow UI's "Test" button: resolve the connection without calling the vendor."""
+        """The Airflow UI's "Test" button: the vendor's check call (:mod:`socialtap.check`).
+
+        A vendor whose check is not free is called only when the connection's extra says
+        ``"allow_paid_check": true``; otherwise the answer says what the check would spend.
+        """
+        from socialtap.check import run_check
+        from socialtap.runner import Options
+
         try:
             config = self.get_conn()
-        except Exception as exc:
-            return False, str(exc)
-        return True, f"vendor {config.vendor}, credential fields: {', '.join(sorted(config.credentials))}"
+            extra = self.get_connection(self.socialtap_conn_id).extra_dejson or {}
+            yes = extra_value(extra, "allow_paid_check").lower() in ("true", "1", "yes")
+            result = run_check(
+                config.vendor,
+                credentials=config.credentials,
+                options=Options(base_url=config.base_url),
+                yes=yes,
+                how_to_agree='"allow_paid_check": true to the connection\'s extra',
+            )
+        except Exception as exc:  # the button shows the message; any failure is a failed test
+            return False, f"{type(exc).__name__}: {exc}"
+        return True, result.message

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from socialtap import Account, Credential, Observation, RateLimit, Stream, Vendor, clock, hookimpl
+from socialtap import Account, Check, Credential, Observation, RateLimit, Stream, Vendor, clock, hookimpl
 from socialtap.auth import Bearer
 from socialtap.errors import ConfigError
 from socialtap.sandbox import DocumentedError, Sandbox
@@ -87,6 +87,15 @@ def sandbox() -> Sandbox:
 DOCUMENTED_ERRORS = (DocumentedError(422, VALIDATION_ERROR, ConfigError, doc="Error Responses: Validation Error"),)
 
 
+# Metrika documents no free call (no account or balance endpoint): the cheapest is one
+# search for one account, which counts against the plan's rate limit like any other.
+CHECK = Check(
+    "accounts",
+    {"resources": ["instagram:instagram"]},
+    free=False,
+    cost="one search request for one account (instagram:instagram), counted against your plan's rate limit",
+)
+
 METRIKA = Vendor(
     name=VENDOR,
     title="Metrika",
@@ -99,6 +108,7 @@ METRIKA = Vendor(
     status_advice={404: NOT_FOUND_ADVICE, 429: RATE_LIMIT_ADVICE},
     retry_after_default=until_next_minute,
     sandbox=sandbox,
+    check=CHECK,
 )
 
 

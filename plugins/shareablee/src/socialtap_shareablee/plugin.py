@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from socialtap import Account, Credential, DataTerms, Observation, Post, RateLimit, Relation, Stream, Vendor, hookimpl
+from socialtap import Account, Check, Credential, DataTerms, Observation, Post, RateLimit, Relation, Stream, Vendor, hookimpl
 from socialtap.auth import Basic, HeaderAuth
 from socialtap.declarations import Window
 from socialtap.errors import QuotaError
@@ -374,9 +374,7 @@ def sandbox() -> Sandbox:
 
 # The one error body the docs print ("Throttling": HTTP 429 with a json response, the
 # message as a JSON string). "Errors" promises a human readable message but prints none.
-DOCUMENTED_ERRORS = (
-    DocumentedError(429, "Rate limit exceeded. Please try again later.", QuotaError, doc="Throttling"),
-)
+DOCUMENTED_ERRORS = (DocumentedError(429, "Rate limit exceeded. Please try again later.", QuotaError, doc="Throttling"),)
 
 
 # The docs' terms ("Don'ts" and the list above them), mapped onto record fields:
@@ -401,6 +399,18 @@ TERMS = DataTerms(
     doc="Shareablee API v1.4 docs, Must Do's and Don'ts",
 )
 
+
+def describe_access(records: list[Relation]) -> str:
+    """What ``/me/properties/`` said: the properties the credentials may read."""
+    if any(r.other_id == "all" for r in records):
+        return "the credentials may read all properties"
+    return f"the credentials may read {len(records)} propert{'y' if len(records) == 1 else 'ies'}"
+
+
+# /me/properties/ reads the account's own access list: free, and refused with 401 for
+# wrong credentials, so it is the cheapest proof that both the key and the URL work.
+CHECK = Check("me_properties", describe=describe_access)
+
 SHAREABLEE = Vendor(
     name=VENDOR,
     title="Shareablee API v1.4",
@@ -415,6 +425,7 @@ SHAREABLEE = Vendor(
     rate_limit=RateLimit(5, 1.0),
     sandbox=sandbox,
     terms=TERMS,
+    check=CHECK,
 )
 
 

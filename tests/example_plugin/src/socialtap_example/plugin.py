@@ -6,7 +6,7 @@ import datetime as dt
 
 import attrs
 
-from socialtap import Account, Credential, Observation, Post, RateLimit, Relation, Stream, Vendor, hookimpl
+from socialtap import Account, Check, Credential, Observation, Post, RateLimit, Relation, Stream, Vendor, hookimpl
 from socialtap.auth import Bearer
 from socialtap.declarations import Window
 from socialtap.errors import AuthError, ConfigError, NotFoundError
@@ -136,6 +136,7 @@ STREAMS = (
     ),
 )
 
+
 def sandbox() -> Sandbox:
     from socialtap_example.sandbox import TEST_TOKEN, ExampleSandbox
 
@@ -161,6 +162,8 @@ EXAMPLE = Vendor(
     max_batch=3,
     docs_url="https://example.test/docs",
     sandbox=sandbox,
+    # One profile is the cheapest authenticated call the example API has.
+    check=Check("profiles", {"profile_id": "alice"}),
 )
 
 
