@@ -406,10 +406,11 @@ def new_plugin_command(name: str, directory: str, auth: str) -> None:
 
 
 def _add_surface_commands() -> None:
-    """`socialtap n8n`, `serve`, `state`, `prune` and `check` live in their own modules (surfaces helper)."""
+    """`socialtap n8n`, `serve`, `state`, `prune`, `check`, `spec` and `catalog` live in their own modules (surfaces helper)."""
     from socialtap.check import check_command
     from socialtap.n8n import n8n_command
     from socialtap.prune import prune_command
+    from socialtap.schema import catalog_command, spec_command
     from socialtap.serve import serve_command
     from socialtap.state_cli import state_group
 
@@ -418,6 +419,8 @@ def _add_surface_commands() -> None:
     main.add_command(prune_command)
     main.add_command(state_group)
     main.add_command(check_command)
+    main.add_command(spec_command)
+    main.add_command(catalog_command)
 
 
 _add_surface_commands()

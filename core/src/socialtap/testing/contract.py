@@ -34,8 +34,9 @@ import pytest
 
 from socialtap.errors import AuthError, ConfigError, SocialtapError
 from socialtap.plugins import get_registry, make_plugin_manager
-from socialtap.records import RECORD_TYPES, from_item, natural_key, to_item
+from socialtap.records import RECORD_TYPES, dumps, from_item, natural_key, to_item
 from socialtap.runner import Options, RunReport, Task, iter_records
+from socialtap.schema import item_schema, params_schema
 from socialtap.testing import RunningSandbox, serve_sandbox
 from socialtap.testing.faults import Faults
 from socialtap.testing.server import serve_app
@@ -59,6 +60,14 @@ def answering(documented: Any) -> Callable[..., Iterable[bytes]]:
         return [body]
 
     return app
+
+
+def schema_validator(schema: dict[str, Any]) -> Any:
+    """A draft 2020-12 validator checking formats too (``date``), after checking the schema itself."""
+    import jsonschema
+
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
 def comparable(records: list[Any]) -> list[dict[str, Any]]:
@@ -170,6 +179,17 @@ class ContractSuite:
         assert not twice, f"{stream_name} yielded the same record more than once (pagination or batching): {twice[:3]}"
         dumped = json.dumps([to_item(r) for r in records])
         assert not any(secret in dumped for secret in secrets), "a credential value appears in a record"
+        # Every item matches the stream's catalog schema (`socialtap catalog`), as a loader would check it.
+        validator = schema_validator(item_schema(self._vendor(), stream_name))
+        for record in records:
+            errors = sorted(validator.iter_errors(json.loads(dumps(to_item(record)))), key=str)
+            assert not errors, f"{stream_name}: {to_item(record)} does not match its catalog schema: {errors[0].message}"
+
+    def test_sample_params_match_the_spec(self, stream_name: str) -> None:
+        """The stream's sample params are valid under its `socialtap spec` params schema."""
+        schema = params_schema(self._vendor().stream(stream_name))
+        errors = list(schema_validator(schema).iter_errors(self.sample_params.get(stream_name, {})))
+        assert not errors, f"{stream_name}: sample params do not match the spec: {errors[0].message} at {errors[0].json_path}"
 
     def test_streams_with_a_date_window_run_incrementally(self, tmp_path: Any) -> None:
         """A declared Window names two params of the stream; an incremental run of the sample

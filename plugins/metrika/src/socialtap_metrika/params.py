@@ -43,6 +43,25 @@ class Resource:
     def __str__(self) -> str:
         return f"{self.platform}:{self.identifier}"
 
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """Both written forms, in JSON Schema, for ``socialtap spec`` (see :func:`parse_resource`)."""
+        return {
+            "anyOf": [
+                {"type": "string", "pattern": f"^({'|'.join(PLATFORMS)}):.*\\S", "examples": ["instagram:natgeo"]},
+                {
+                    "type": "object",
+                    "properties": {
+                        "platform": {"enum": list(PLATFORMS)},
+                        "identifier": {"type": ["string", "integer"]},
+                        "type": {"enum": list(RESOURCE_TYPES), "default": "account"},
+                    },
+                    "required": ["platform", "identifier"],
+                    "additionalProperties": False,
+                },
+            ]
+        }
+
 
 def _text(value: Any, what: str) -> str:
     # Numeric ids arrive as JSON numbers from --params; they are still identifiers.

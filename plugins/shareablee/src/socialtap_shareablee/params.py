@@ -40,6 +40,10 @@ def ids_validator(instance: Any, attribute: attrs.Attribute, value: Any) -> None
         _check_id(attribute.name, item)
 
 
+# What the validators check, in JSON Schema, for ``socialtap spec`` (socialtap.schema reads it).
+ids_validator.json_schema = {"minItems": 1, "items": {"pattern": f"^{_ID.pattern}$"}}  # type: ignore[attr-defined]
+
+
 def one_of(allowed: Sequence[str], what: str = "this endpoint") -> Callable[[Any, attrs.Attribute, Any], None]:
     """The value must be one of ``allowed`` (a service, a metric)."""
 
@@ -47,6 +51,7 @@ def one_of(allowed: Sequence[str], what: str = "this endpoint") -> Callable[[Any
         if value is not None and value not in allowed:
             raise ValueError(f"{attribute.name} {value!r} is not served by {what}; choose one of: {', '.join(allowed)}")
 
+    check.json_schema = {"enum": list(allowed)}  # type: ignore[attr-defined]
     return check
 
 
@@ -63,6 +68,7 @@ def all_of(allowed: Sequence[str], what: str = "this endpoint") -> Callable[[Any
         if twice:
             raise ValueError(f"{attribute.name} lists {', '.join(map(repr, twice))} more than once")
 
+    check.json_schema = {"uniqueItems": True, "items": {"enum": list(allowed)}}  # type: ignore[attr-defined]
     return check
 
 
@@ -71,9 +77,15 @@ def limit_validator(instance: Any, attribute: attrs.Attribute, value: int | None
         raise ValueError(f"limit must be between 1 and {catalog.MAX_LIMIT} (the highest the API serves), got {value}")
 
 
+limit_validator.json_schema = {"minimum": 1, "maximum": catalog.MAX_LIMIT}  # type: ignore[attr-defined]
+
+
 def offset_validator(instance: Any, attribute: attrs.Attribute, value: int | None) -> None:
     if value is not None and not 0 <= value <= catalog.MAX_OFFSET:
         raise ValueError(f"{attribute.name} is a day offset from today, 0 to {catalog.MAX_OFFSET}; got {value}")
+
+
+offset_validator.json_schema = {"minimum": 0, "maximum": catalog.MAX_OFFSET}  # type: ignore[attr-defined]
 
 
 def non_empty(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
