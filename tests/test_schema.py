@@ -114,3 +114,18 @@ def test_spec_of_an_unknown_stream_is_a_config_error():
     done = socialtap("spec", "shareablee", "user_metric")
     assert done.returncode == 2
     assert "user_metrics" in done.stderr
+
+
+def test_streams_lists_allowed_values_bounds_and_credential_env_vars():
+    done = socialtap("streams", "shareablee")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert (
+        lines[0] == "credentials: SOCIALTAP_SHAREABLEE_API_KEY + SOCIALTAP_SHAREABLEE_API_SECRET, or SOCIALTAP_SHAREABLEE_TOKEN"
+    )
+    assert "    service (str, required; one of: facebook, twitter)" in lines
+    assert any(line.strip().startswith("limit (") and "at least 1; at most 100" in line for line in lines)
+    as_json = json.loads(socialtap("streams", "shareablee", "--json").stdout)
+    ranking = next(s for s in as_json if s["name"] == "category_ranking")
+    metric = next(p for p in ranking["params"] if p["name"] == "metric")
+    assert metric["allowed"] and metric["default"] in metric["allowed"]

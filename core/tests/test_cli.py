@@ -92,7 +92,15 @@ def test_streams_lists_params_with_type_default_and_doc(run_socialtap):
     done = run_socialtap("streams", "example", "--json")
     streams = {s["name"]: s for s in json.loads(done.stdout)}
     per_page = next(p for p in streams["posts"]["params"] if p["name"] == "per_page")
-    assert per_page == {"name": "per_page", "type": "int", "required": False, "default": 5, "doc": ""}
+    assert per_page == {
+        "name": "per_page",
+        "type": "int",
+        "required": False,
+        "default": 5,
+        "doc": "",
+        "minimum": 1,
+        "maximum": 50,
+    }
     assert streams["views"]["method"] == "POST"
 
 

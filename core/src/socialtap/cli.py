@@ -153,6 +153,10 @@ def vendors() -> None:
 
 
 def describe_params(params_class: type) -> list[dict[str, Any]]:
+    """Each param of a stream for ``socialtap streams`` and serve: name, type, required,
+    default, doc, and the allowed values and bounds its JSON Schema (``socialtap spec``) holds."""
+    from socialtap.schema import field_schema, limits
+
     attrs.resolve_types(params_class)
     rows = []
     for field in attrs.fields(params_class):
@@ -166,6 +170,7 @@ def describe_params(params_class: type) -> list[dict[str, Any]]:
                 "required": field.default is attrs.NOTHING,
                 "default": None if default is attrs.NOTHING else _jsonable(default),
                 "doc": field.metadata.get("doc", ""),
+                **limits(field_schema(field)),
             }
         )
     return rows
@@ -207,11 +212,21 @@ def streams(vendor: str, as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps(rows, indent=2))
             return
+        click.echo(f"credentials: {credential_env_vars(declared)}")
         for row in rows:
             click.echo(f"{row['name']}: {row['description']} [{row['method']} {row['path']}] -> {', '.join(row['records'])}")
             for p in row["params"]:
                 need = "required" if p["required"] else f"default {json.dumps(p['default'])}"
-                click.echo(f"    {p['name']} ({p['type']}, {need}){': ' + p['doc'] if p['doc'] else ''}")
+                allowed = f"; one of: {', '.join(map(str, p['allowed']))}" if p.get("allowed") else ""
+                bounds = "".join(
+                    f"; {word} {p[key]}" for key, word in (("minimum", "at least"), ("maximum", "at most")) if key in p
+                )
+                click.echo(f"    {p['name']} ({p['type']}, {need}{allowed}{bounds}){': ' + p['doc'] if p['doc'] else ''}")
+
+
+def credential_env_vars(vendor: Any) -> str:
+    """``SOCIALTAP_X_KEY + SOCIALTAP_X_SECRET, or SOCIALTAP_X_TOKEN``: what to set, alternatives joined by "or"."""
+    return ", or ".join(" + ".join(vendor.env_var(n) for n in group) for group in vendor.auth.fields())
 
 
 @main.command()
@@ -233,12 +248,24 @@ def streams(vendor: str, as_json: bool) -> None:
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop each chain after N pages.")
 @click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True, help="Chains fetched at once.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failing chain instead of finishing the others.")
-@click.option("--state", "state_path", metavar="PATH", envvar="SOCIALTAP_STATE", help="Checkpoint file [default: user state dir].")
+@click.option(
+    "--state", "state_path", metavar="PATH", envvar="SOCIALTAP_STATE", help="Checkpoint file [default: user state dir]."
+)
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of the same task after its last written page.")
-@click.option("--incremental", is_flag=True, help="Fetch the date window from the last successful run's end (minus --lookback) to today.")
+@click.option(
+    "--incremental", is_flag=True, help="Fetch the date window from the last successful run's end (minus --lookback) to today."
+)
 @click.option("--start", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day of the first --incremental window.")
-@click.option("--lookback", "lookback", type=click.IntRange(min=0), metavar="DAYS", help="Days an --incremental run refetches before its bookmark.")
-@click.option("--rate-limit-db", metavar="PATH", envvar="SOCIALTAP_RATE_LIMIT_DB", help="SQLite rate-limit bucket shared by processes.")
+@click.option(
+    "--lookback",
+    "lookback",
+    type=click.IntRange(min=0),
+    metavar="DAYS",
+    help="Days an --incremental run refetches before its bookmark.",
+)
+@click.option(
+    "--rate-limit-db", metavar="PATH", envvar="SOCIALTAP_RATE_LIMIT_DB", help="SQLite rate-limit bucket shared by processes."
+)
 @click.option("--rate-limit-url", metavar="URL", envvar="SOCIALTAP_RATE_LIMIT_URL", help="redis://… bucket shared by machines.")
 @click.option(
     "--keep-personal-data",
@@ -279,7 +306,7 @@ def run(
                 raise ConfigError(f"--params is not valid JSON: {exc}") from None
             if not isinstance(given, dict):
                 raise ConfigError(
-                    f"--params must be a JSON object like '{{\"profile_id\": \"123\"}}', got {json_kind(given)}"
+                    f'--params must be a JSON object like \'{{"profile_id": "123"}}\', got {json_kind(given)}'
                     " (use -p key=value for single params)"
                 )
             params.update(given)

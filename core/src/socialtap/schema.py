@@ -179,6 +179,25 @@ def object_schema(cls: type, *, lenient_lists: bool = False) -> dict[str, Any]:
     return schema
 
 
+def limits(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The allowed values (``allowed``) and bounds (``minimum``/``maximum``) a field's schema
+    states, for listings: from the value itself, a list's items or a lenient list's item."""
+    candidates = [
+        schema,
+        schema.get("items", {}),
+        *schema.get("anyOf", []),
+        *(s.get("items", {}) for s in schema.get("anyOf", [])),
+    ]
+    found: dict[str, Any] = {}
+    for candidate in candidates:
+        if "enum" in candidate and "allowed" not in found:
+            found["allowed"] = candidate["enum"]
+        for bound in ("minimum", "maximum"):
+            if bound in candidate and bound not in found:
+                found[bound] = candidate[bound]
+    return found
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
