@@ -31,10 +31,32 @@ def test_import_socialtap_never_imports_airflow():
 def test_provider_info_names_the_connection_type():
     info = get_provider_info()
     assert info["package-name"] == "socialtap"
-    assert {"hook-class-name": "socialtap.airflow.hooks.SocialtapHook", "connection-type": "socialtap"} in info[
-        "connection-types"
-    ]
+    (conn,) = info["connection-types"]
+    assert (conn["hook-class-name"], conn["connection-type"]) == ("socialtap.airflow.hooks.SocialtapHook", "socialtap")
     assert info["versions"] and info["description"]
+
+
+def test_connection_form_fields_come_from_the_installed_vendors():
+    import jsonschema
+
+    (conn,) = get_provider_info()["connection-types"]
+    fields = conn["conn-fields"]
+    installed = [v.name for v in get_registry().vendors()]
+    assert fields["vendor"]["schema"]["enum"] == installed
+    assert fields["token"]["schema"]["format"] == "password"  # Airflow masks it
+    assert "SOCIALTAP_METRIKA_TOKEN" in fields["token"]["description"]
+    assert {"api_key", "api_secret", "base_url"} <= set(fields)
+    for field in fields.values():
+        assert field["label"] and field["description"]
+        jsonschema.Draft202012Validator.check_schema(field["schema"])
+    assert set(conn["ui-field-behaviour"]["hidden-fields"]) == {"login", "password", "host", "port", "schema"}
+
+
+def test_form_fields_in_the_extra_win_over_login_and_password():
+    shareablee = get_registry().get("shareablee")
+    extra = {"api_key": "k-from-form", "extra__socialtap__api_secret": "s-from-form"}
+    assert credentials_from(shareablee, "login", "password", extra) == {"api_key": "k-from-form", "api_secret": "s-from-form"}
+    assert credentials_from(shareablee, "login", "password", {}) == {"api_key": "login", "api_secret": "password"}
 
 
 def test_provider_entry_point_is_registered():

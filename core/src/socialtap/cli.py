@@ -234,8 +234,13 @@ def credential_env_vars(vendor: Any) -> str:
 @click.argument("stream")
 @click.option("-p", "--param", "pairs", multiple=True, metavar="KEY=VALUE", help="A param; repeat a key for a list.")
 @click.option("--params", "params_json", metavar="JSON", help="Params as one JSON object (merged under -p).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
-@click.option("--output", "-o", metavar="PATH", help="File (jsonl, sqlite) or directory (csv); jsonl defaults to stdout.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format [default: from -o's extension, else jsonl].")
+@click.option(
+    "--output",
+    "-o",
+    metavar="PATH",
+    help="File (.jsonl, .sqlite) or directory (csv); the format follows the extension. Default: stdout.",
+)
 @click.option("--base-url", metavar="URL", help="Override the vendor's base URL.")
 @click.option("--sandbox", is_flag=True, help="Run against the vendor's offline sandbox with its test credentials.")
 @click.option(
@@ -278,7 +283,7 @@ def run(
     stream: str,
     pairs: tuple[str, ...],
     params_json: str | None,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     base_url: str | None,
     sandbox: bool,
@@ -314,7 +319,12 @@ def run(
         if sandbox_pairs and not sandbox:
             raise ConfigError("--sandbox-option only applies with --sandbox")
         sandbox_options = parse_param_pairs(sandbox_pairs, "--sandbox-option")
+        from socialtap.outputs import check_output, infer_format
         from socialtap.state import default_state_path
+
+        if fmt is None:
+            fmt = infer_format(output) if output not in (None, "-") else "jsonl"
+        check_output(fmt, output, resume=resume)  # before the sandbox starts: a bad output is the first thing said
 
         options = Options(
             base_url=base_url,
@@ -345,10 +355,12 @@ def run(
             try:  # validates before any request; the output is created with the first page
                 run_to_output(task, fmt, output, report=report)
             finally:
-                if report.task_id:
+                # The summary only for a run that ended well: after a failure, the error is the
+                # last line (scripts and log collectors read stderr's last line as the outcome).
+                if report.task_id and report.error is None:
                     click.echo(summary(report, output), err=True)
-                    for warning in report.warnings:
-                        click.echo(f"socialtap: warning: {warning}", err=True)
+                for warning in report.warnings:
+                    click.echo(f"socialtap: warning: {warning}", err=True)
 
 
 def summary(report: RunReport, output: str | None) -> str:

@@ -74,9 +74,26 @@ class Writer:
         self.close()
 
 
+def _umask() -> int:
+    # Linux shows the umask without changing it; elsewhere set-and-restore is the only way.
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
 def _temp_beside(path: Path) -> tuple[IO[str], Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    # mkstemp makes 0600; the finished output gets the mode any new file would (umask), as the
+    # resumable JSON Lines and SQLite outputs do, so every format is readable alike.
+    os.chmod(fd, 0o666 & ~_umask())
     return os.fdopen(fd, "w", encoding="utf-8", newline=""), Path(name)
 
 
@@ -470,6 +487,31 @@ def _migrated_as_of(cls: type, row: Mapping[str, Any]) -> str | None:
         except ValueError:
             return None
     return None  # posts, relations, snapshots without fetched_at: the day is unknown
+
+
+def infer_format(destination: str) -> str:
+    """Output format from a destination's suffix: ``.sqlite``/``.sqlite3``/``.db`` -> sqlite,
+    ``.jsonl``/``.ndjson``/``.json`` -> jsonl, no suffix (a directory) -> csv.
+
+    ``.csv`` is refused with what to do: a run writes one CSV per record type, into a directory.
+    The CLI's ``-o`` and the Airflow operator's destination share this reading.
+    """
+    name = destination.rstrip("/").rsplit("/", 1)[-1].lower()
+    if name.endswith((".sqlite", ".sqlite3", ".db")):
+        return "sqlite"
+    if name.endswith((".jsonl", ".ndjson", ".json")):
+        return "jsonl"
+    if "." not in name:
+        return "csv"
+    if name.endswith(".csv"):
+        raise ConfigError(
+            f"csv output is a directory with one <type>.csv per record type (account.csv, observation.csv...), "
+            f"not one file: pass a directory such as {destination[: -len('.csv')]!r} instead of {destination!r}"
+        )
+    raise ConfigError(
+        f"cannot tell the output format of {destination!r}: end it in .jsonl or .sqlite, "
+        f"use a directory for csv, or give the format ({', '.join(FORMATS)})"
+    )
 
 
 def open_writer(fmt: str, path: str | Path | None, *, stdout: IO[str] | None = None) -> Writer:

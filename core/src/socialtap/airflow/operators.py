@@ -50,7 +50,7 @@ from socialtap.errors import (
     QuotaError,
     SocialtapError,
 )
-from socialtap.outputs import FORMATS, open_writer
+from socialtap.outputs import infer_format, open_writer
 from socialtap.plugins import get_registry
 from socialtap.runner import Options, RunReport, Task, iter_records, prepare, run_to_output
 
@@ -65,22 +65,6 @@ NO_RETRY = (QuotaError, AuthError, ConfigError)
 """Errors a retry cannot fix: the task fails at once instead of waiting for its retries."""
 
 ID_PLACEHOLDER = "{socialtap_id}"
-
-
-def infer_format(destination: str) -> str:
-    """Output format from the destination's suffix: ``.sqlite``/``.db`` -> sqlite,
-    ``.jsonl``/``.ndjson``/``.json`` -> jsonl, no suffix (a directory) -> csv."""
-    name = destination.rstrip("/").rsplit("/", 1)[-1].lower()
-    if name.endswith((".sqlite", ".sqlite3", ".db")):
-        return "sqlite"
-    if name.endswith((".jsonl", ".ndjson", ".json")):
-        return "jsonl"
-    if "." not in name:
-        return "csv"
-    raise ConfigError(
-        f"cannot tell the output format of destination {destination!r}: end it in .jsonl or .sqlite, "
-        f"use a directory for csv, or pass output_format ({', '.join(FORMATS)})"
-    )
 
 
 def is_retryable(exc: SocialtapError) -> bool:
