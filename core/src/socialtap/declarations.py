@@ -278,7 +278,10 @@ class Vendor:
         for stream in self.streams:
             if stream.name == name:
                 return stream
-        known = ", ".join(s.name for s in self.streams)
+        from socialtap.suggest import did_you_mean
+
+        names = [s.name for s in self.streams]
         raise ConfigError(
-            f"vendor {self.name!r} has no stream {name!r}; choose one of: {known} (see `socialtap streams {self.name}`)"
+            f"vendor {self.name!r} has no stream {name!r}{did_you_mean(name, names)}; "
+            f"choose one of: {', '.join(names)} (see `socialtap streams {self.name}`)"
         )

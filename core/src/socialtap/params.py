@@ -8,6 +8,7 @@ request is sent.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import typing
 import unicodedata
@@ -21,6 +22,7 @@ from cattrs.preconf.json import make_converter
 from cattrs.v import format_exception
 
 from socialtap.errors import ConfigError
+from socialtap.suggest import did_you_mean
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -101,7 +103,7 @@ def validate_params(params_class: type, raw: Mapping[str, Any] | None) -> Any:
     for name in raw:
         if name not in fields:
             known = ", ".join(fields) or "none"
-            problems.append(f"unknown param {name!r} (this stream takes: {known}) @ $.{name}")
+            problems.append(f"unknown param {name!r}{did_you_mean(name, fields)} (this stream takes: {known}) @ $.{name}")
 
     values: dict[str, Any] = {}
     for name, field in fields.items():
@@ -114,6 +116,10 @@ def validate_params(params_class: type, raw: Mapping[str, Any] | None) -> Any:
             values[name] = None if field.default is attrs.NOTHING else field.default
             if field.default is attrs.NOTHING:
                 problems.append(f"param {name!r} must not be null @ $.{name}")
+            continue
+        hint = quoting_hint(name, field.type, value)
+        if hint is not None:
+            problems.append(f"{hint} @ $.{name}")
             continue
         # A list param given once (``-p ids=1``) is a one-item list, not its characters.
         if _is_sequence_type(field.type) and not isinstance(value, (list, tuple)):
@@ -143,6 +149,19 @@ def validate_params(params_class: type, raw: Mapping[str, Any] | None) -> Any:
             if not problems:
                 return instance
     raise ConfigError("invalid params", problems=problems)
+
+
+def quoting_hint(name: str, tp: Any, value: Any) -> str | None:
+    """For a text param given ``true``/``false`` or a decimal (``-p term=true`` parses as JSON):
+    say how to quote it, instead of cattrs' "expected a string"."""
+    wanted = {tp} if not typing.get_args(tp) else set(typing.get_args(tp))
+    if str not in wanted or not isinstance(value, (bool, float)) or wanted & {bool, float}:
+        return None
+    text = json.dumps(value)
+    return (
+        f"param {name!r} is text, but {text} was read as a {'boolean' if isinstance(value, bool) else 'number'}: "
+        f'quote it as a JSON string, -p \'{name}="{text}"\' (or "{name}": "{text}" in --params)'
+    )
 
 
 def text_problems(name: str, value: Any, path: str) -> list[str]:

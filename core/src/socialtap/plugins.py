@@ -85,11 +85,11 @@ class Registry:
         try:
             return self.entries[name].vendor
         except KeyError:
+            from socialtap.suggest import unknown_vendor_advice
+
             known = ", ".join(sorted(self.entries)) or "none installed"
-            raise ConfigError(
-                f"unknown vendor {name!r} (installed: {known}); install its plugin, "
-                f"e.g. `pip install socialtap-{name}`, and check `socialtap plugins`"
-            ) from None
+            advice = unknown_vendor_advice(name, self.entries)
+            raise ConfigError(f"unknown vendor {name!r} (installed: {known}); {advice}") from None
 
 
 class PluginManager(pluggy.PluginManager):
