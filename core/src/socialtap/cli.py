@@ -17,6 +17,8 @@ import attrs
 import click
 
 from socialtap.errors import ConfigError, SocialtapError
+from socialtap.logs import LEVELS, level_from
+from socialtap.logs import configure as configure_logging
 from socialtap.outputs import FORMATS
 from socialtap.plugins import get_plugin_manager, get_registry, plugin_info
 from socialtap.runner import Options, RunReport, Task, run_to_output
@@ -131,8 +133,16 @@ def check_can_listen(host: str, port: int) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="socialtap")
-def main() -> None:
+@click.option(
+    "--log-level",
+    type=click.Choice(LEVELS, case_sensitive=False),
+    envvar="SOCIALTAP_LOG_LEVEL",
+    help="Log to stderr from this level (INFO: one line per request) [default: WARNING].",
+)
+@click.option("-v", "--verbose", count=True, help="-v logs at INFO, -vv at DEBUG.")
+def main(log_level: str | None, verbose: int) -> None:
     """Pull social-media analytics from vendor APIs into files, SQLite, Airflow and n8n."""
+    configure_logging(level_from(log_level, verbose))
 
 
 @main.command()

@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import json
+import logging
 import re
 import threading
 import time
 from collections.abc import Iterable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import attrs
 import requests
@@ -51,6 +53,7 @@ from socialtap.errors import (
     VendorError,
 )
 from socialtap.http import Request, Response, origin, resolve_link, resolve_url, unsafe_reason
+from socialtap.logs import vendor_logger
 from socialtap.ratelimit import Throttle
 from socialtap.retry import RetryableFailure, RetryPolicy, RetrySafety, header, parse_retry_after, retrying
 from socialtap.secrets import Redactor, install_log_redactor, secret_values, uninstall_log_redactor
@@ -143,6 +146,7 @@ class Engine:
         if callable(watch):
             watch(self.redactor.add)
         install_log_redactor(self.redactor)
+        self.log = vendor_logger(vendor.name)
         self.env_hint = env_hint
         self.user_agent = user_agent or globals()["user_agent"]()
         self._local = threading.local()
@@ -251,10 +255,12 @@ class Engine:
             if attempts > 1:
                 with self._counter_lock:
                     self.retries += 1
-            self._take_slot()
+            self._local.waited = self._take_slot()
+            sent = time.monotonic()
             try:
                 response = self.send_raw(request, attempts)
             except TransientError as exc:
+                self._log_request(request, f"no response ({type(exc).__name__})", attempts, time.monotonic() - sent)
                 if policy.retries_failure(safety, maybe_sent=not isinstance(exc, NotSentError)):
                     raise RetryableFailure(exc) from None
                 raise
@@ -284,15 +290,26 @@ class Engine:
             message = f"{why}; last failure: {error}"
             raise type(error)(message, vendor=self.vendor.name, status=getattr(error, "status", None)) from None
 
-    def _take_slot(self) -> None:
+    def _take_slot(self) -> float:
+        """Wait for the rate limit's next slot; the seconds waited."""
         if self.throttle is None:
-            return
+            return 0.0
         # The engine's sleep: the runner's wakes up (and raises) as soon as the run stops.
         waited = self.throttle.acquire(sleep=self.sleep)
         if waited > 0.001:
             with self._counter_lock:
                 self.rate_limit_waits += 1
                 self.rate_limit_wait_seconds += waited
+        return waited
+
+    def _log_request(self, request: Request, outcome: str, attempt: int, seconds: float) -> None:
+        """The one INFO line of a request: method, path (no query: keys travel there), outcome, time, attempt, wait."""
+        if not self.log.isEnabledFor(logging.INFO):
+            return
+        path = self.redact(urlsplit(self.url_of(request)).path)
+        waited = getattr(self._local, "waited", 0.0)
+        wait = f", waited {waited:.2f}s for the rate limit" if waited > 0.001 else ""
+        self.log.info("%s %s %s in %dms (attempt %d%s)", request.method, path, outcome, seconds * 1000, attempt, wait)
 
     def send(self, request: Request, attempt: int = 1) -> Response:
         """Send once and return the response, or raise the typed error its status means."""
@@ -349,6 +366,7 @@ class Engine:
             size=len(body),
             elapsed=time.monotonic() - started,
         )
+        self._log_request(request, str(response.status), attempt, response.elapsed)
         self.hook.socialtap_after_response(vendor=self.vendor, request=request, response=response, attempt=attempt)
         return response
 

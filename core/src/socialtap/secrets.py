@@ -281,6 +281,12 @@ _LOG_FILTER = _LogRedactor()
 HTTP_LOGGERS = ("urllib3.connectionpool", "urllib3.connection", "urllib3.util.retry", "urllib3.poolmanager", "requests")
 
 
+def log_filter() -> logging.Filter:
+    """The filter that redacts every running engine's secrets from a record; add it to a handler
+    to redact all the records that handler writes (the CLI's ``--log-level`` handler does)."""
+    return _LOG_FILTER
+
+
 def install_log_redactor(redactor: Redactor) -> None:
     """Redact ``redactor``'s secrets from the HTTP stack's log records until uninstalled."""
     if not redactor:
