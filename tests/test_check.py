@@ -24,6 +24,7 @@ from socialtap.testing.server import CountingApp
 
 def socialtap(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALTAP_")}
+    clean["XDG_CONFIG_HOME"] = "/nonexistent/socialtap-tests"  # never the user's own config file
     return subprocess.run(
         [sys.executable, "-m", "socialtap.cli", *args],
         capture_output=True,

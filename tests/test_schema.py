@@ -20,6 +20,7 @@ from socialtap.testing.contract import schema_validator
 
 def socialtap(*args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALTAP_")}
+    env["XDG_CONFIG_HOME"] = "/nonexistent/socialtap-tests"  # never the user's own config file
     return subprocess.run(
         [sys.executable, "-m", "socialtap.cli", *args],
         capture_output=True,

@@ -33,10 +33,13 @@ def run_socialtap(tmp_path_factory):
     # The default state file lives in the user's state dir: keep the suite out of the real
     # one (another checkout's schema, or a user's own runs, must not change test results).
     state_home = str(tmp_path_factory.mktemp("xdg-state"))
+    # Likewise the user's config file (socialtap.config): only a test's own --config counts.
+    config_home = str(tmp_path_factory.mktemp("xdg-config"))
 
     def run(*args: str, paths: list[Path] = (), env: dict[str, str] | None = None, input: str | None = None):
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALTAP_")}
         full_env["XDG_STATE_HOME"] = state_home
+        full_env["XDG_CONFIG_HOME"] = config_home
         full_env["PYTHONPATH"] = os.pathsep.join(str(p) for p in paths)
         full_env.update(env or {})
         # No input means no stdin at all: a test must not wait on (or read) the terminal.
@@ -53,6 +56,19 @@ def example_sqlite_args():
     """CLI args of a sandbox run of the example vendor's ``profiles`` (ids a and b) into a SQLite file."""
 
     def args(db: Path) -> list[str]:
-        return ["run", "example", "profiles", "-p", "profile_id=a", "-p", "profile_id=b", "--sandbox", "--format", "sqlite", "-o", str(db)]
+        return [
+            "run",
+            "example",
+            "profiles",
+            "-p",
+            "profile_id=a",
+            "-p",
+            "profile_id=b",
+            "--sandbox",
+            "--format",
+            "sqlite",
+            "-o",
+            str(db),
+        ]
 
     return args

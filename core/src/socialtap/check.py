@@ -21,6 +21,7 @@ import attrs
 import click
 import pluggy
 
+from socialtap.config import config_options
 from socialtap.errors import ConfigError
 from socialtap.records import TYPE_NAMES
 from socialtap.runner import Options, Task, first_requests, iter_chain_pages, make_engine, prepare
@@ -119,8 +120,18 @@ def count_records(records: list[Any]) -> str:
 @click.option("--base-url", metavar="URL", help="Override the vendor's base URL.")
 @click.option("--sandbox", is_flag=True, help="Check against the vendor's offline sandbox with its test credentials.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@config_options
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
-def check_command(vendor: str, yes: bool, base_url: str | None, sandbox: bool, as_json: bool, debug: bool) -> None:
+def check_command(
+    vendor: str,
+    yes: bool,
+    base_url: str | None,
+    sandbox: bool,
+    as_json: bool,
+    config_path: str | None,
+    profile: str | None,
+    debug: bool,
+) -> None:
     """Send VENDOR's cheapest authenticated request and say what it answered.
 
     Exit 0 when the vendor answered, 3 when it refused the credentials, 4 out of quota,
@@ -130,10 +141,14 @@ def check_command(vendor: str, yes: bool, base_url: str | None, sandbox: bool, a
     import json
 
     from socialtap.cli import handled
+    from socialtap.config import resolve
 
     with handled(debug), contextlib.ExitStack() as stack:
-        options = Options(base_url=base_url)
-        credentials = None
+        settings, warnings = resolve(vendor, config_path, profile)
+        for warning in warnings:
+            click.echo(f"socialtap: warning: {warning}", err=True)
+        options = Options(base_url=base_url or settings.base_url)
+        credentials = settings.credentials or None
         if sandbox:
             from socialtap.plugins import get_registry
             from socialtap.testing import serve_sandbox

@@ -11,11 +11,13 @@ import threading
 import traceback
 import typing
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import attrs
 import click
 
+from socialtap.config import config_options
 from socialtap.errors import ConfigError, SocialtapError
 from socialtap.logs import LEVELS, level_from
 from socialtap.logs import configure as configure_logging
@@ -243,7 +245,12 @@ def credential_env_vars(vendor: Any) -> str:
 @click.argument("vendor")
 @click.argument("stream")
 @click.option("-p", "--param", "pairs", multiple=True, metavar="KEY=VALUE", help="A param; repeat a key for a list.")
-@click.option("--params", "params_json", metavar="JSON", help="Params as one JSON object (merged under -p).")
+@click.option(
+    "--params",
+    "params_json",
+    metavar="JSON|@FILE",
+    help="Params as one JSON object, @file.json or @- for stdin (merged under -p).",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format [default: from -o's extension, else jsonl].")
 @click.option(
     "--output",
@@ -287,6 +294,7 @@ def credential_env_vars(vendor: Any) -> str:
     is_flag=True,
     help="Keep the fields the vendor's terms call personal data (only with an agreement with the vendor).",
 )
+@config_options
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def run(
     vendor: str,
@@ -309,22 +317,24 @@ def run(
     rate_limit_db: str | None,
     rate_limit_url: str | None,
     keep_personal_data: bool,
+    config_path: str | None,
+    profile: str | None,
     debug: bool,
 ) -> None:
-    """Fetch VENDOR's STREAM and write normalized records."""
+    """Fetch VENDOR's STREAM and write normalized records.
+
+    Credentials, base URL and default params may come from the config file (see
+    `socialtap config show`); the command line and the environment override it.
+    """
+    from socialtap.config import resolve
+
     with handled(debug):
-        params: dict[str, Any] = {}
+        settings, warnings = resolve(vendor, config_path, profile)
+        for warning in warnings:
+            click.echo(f"socialtap: warning: {warning}", err=True)
+        params: dict[str, Any] = settings.params_for(get_registry().get(vendor).stream(stream))
         if params_json:
-            try:
-                given = json.loads(params_json)
-            except ValueError as exc:
-                raise ConfigError(f"--params is not valid JSON: {exc}") from None
-            if not isinstance(given, dict):
-                raise ConfigError(
-                    f'--params must be a JSON object like \'{{"profile_id": "123"}}\', got {json_kind(given)}'
-                    " (use -p key=value for single params)"
-                )
-            params.update(given)
+            params.update(read_params_json(params_json))
         params.update(parse_param_pairs(pairs))
         if sandbox_pairs and not sandbox:
             raise ConfigError("--sandbox-option only applies with --sandbox")
@@ -337,7 +347,7 @@ def run(
         check_output(fmt, output, resume=resume)  # before the sandbox starts: a bad output is the first thing said
 
         options = Options(
-            base_url=base_url,
+            base_url=base_url or settings.base_url,
             max_pages=max_pages,
             concurrency=concurrency,
             fail_fast=fail_fast,
@@ -352,7 +362,7 @@ def run(
             keep_personal_data=keep_personal_data,
         )
         with contextlib.ExitStack() as stack:
-            credentials = None
+            credentials = settings.credentials or None
             if sandbox:
                 from socialtap.testing import check_sandbox_options, serve_sandbox
 
@@ -371,6 +381,28 @@ def run(
                     click.echo(summary(report, output), err=True)
                 for warning in report.warnings:
                     click.echo(f"socialtap: warning: {warning}", err=True)
+
+
+def read_params_json(text: str) -> dict[str, Any]:
+    """``--params``: a JSON object given inline, as ``@file.json``, or as ``@-`` (stdin)."""
+    where = "--params"
+    if text.startswith("@"):
+        name = text[1:]
+        where = "--params @-" if name == "-" else f"--params @{name}"
+        try:
+            text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read {where}: {exc.strerror or exc}") from None
+    try:
+        given = json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"{where} is not valid JSON: {exc}") from None
+    if not isinstance(given, dict):
+        raise ConfigError(
+            f'{where} must be a JSON object like \'{{"profile_id": "123"}}\', got {json_kind(given)}'
+            " (use -p key=value for single params)"
+        )
+    return given
 
 
 def summary(report: RunReport, output: str | None) -> str:
@@ -457,6 +489,7 @@ def new_plugin_command(name: str, directory: str, auth: str) -> None:
 def _add_surface_commands() -> None:
     """`socialtap n8n`, `serve`, `state`, `prune`, `check`, `spec` and `catalog` live in their own modules (surfaces helper)."""
     from socialtap.check import check_command
+    from socialtap.config import config_group
     from socialtap.n8n import n8n_command
     from socialtap.prune import prune_command
     from socialtap.schema import catalog_command, spec_command
@@ -470,6 +503,7 @@ def _add_surface_commands() -> None:
     main.add_command(check_command)
     main.add_command(spec_command)
     main.add_command(catalog_command)
+    main.add_command(config_group)
 
 
 _add_surface_commands()
