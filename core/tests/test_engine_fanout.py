@@ -125,4 +125,5 @@ def test_the_progress_bar_shows_only_on_a_terminal_and_after_a_second():
     bar.update(chains_done=2, pages=5, records=15, requests=6, retries=1, waits=2)
     bar.close()
     shown = terminal.getvalue()
-    assert "2/3" in shown and "records=15" in shown and "retries=1" in shown
+    assert "2/3" in shown and "15 rec" in shown and "1 retry" in shown and "2 wait" in shown
+    assert shown.endswith("\r"), "the bar was not cleared when the run ended"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 import signal
 import sys
@@ -358,7 +359,8 @@ def run(
             lookback_days=lookback,
             rate_limit_db=rate_limit_db,
             rate_limit_url=rate_limit_url,
-            progress=True,
+            # With -v each request is a log line already, and a bar would be torn by them.
+            progress=not logging.getLogger("socialtap").isEnabledFor(logging.INFO),
             keep_personal_data=keep_personal_data,
         )
         with contextlib.ExitStack() as stack:
