@@ -97,7 +97,9 @@ def airflow_home():
     dags = Path(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
     dags.mkdir(parents=True, exist_ok=True)
     shutil.copy(HERE / "dags" / "socialtap_test_dags.py", dags)
-    subprocess.run([str(AIRFLOW), "db", "migrate"], check=True, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    subprocess.run(
+        [str(AIRFLOW), "db", "migrate"], check=True, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL
+    )
     with (
         serve_sandbox("example") as sandbox,
         serve_sandbox("example", wrap=MalformedPage2Once) as flaky,
@@ -133,12 +135,22 @@ def tis_by_task(dag_run) -> dict:
 def test_provider_and_connection_type_listed(airflow_home):
     env = {**os.environ, "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR"}
     providers = subprocess.run(
-        [str(AIRFLOW), "providers", "list", "-o", "json"], env=env, capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL
+        [str(AIRFLOW), "providers", "list", "-o", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        stdin=subprocess.DEVNULL,
     )
     listed = {p["package_name"]: p for p in json.loads(providers.stdout)}
     assert "socialtap" in listed, sorted(listed)
     hooks = subprocess.run(
-        [str(AIRFLOW), "providers", "hooks", "-o", "json"], env=env, capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL
+        [str(AIRFLOW), "providers", "hooks", "-o", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        stdin=subprocess.DEVNULL,
     )
     rows = json.loads(hooks.stdout)
     ours = [r for r in rows if r.get("connection_type") == "socialtap"]
@@ -364,3 +376,53 @@ def test_busy_output_is_retried_other_config_errors_are_not():
 
     assert is_retryable(OutputBusyError("output /data/views.sqlite is busy"))
     assert not is_retryable(ConfigError("start_date: expected a date"))
+
+
+def test_connection_form_fields_reach_airflow(airflow_home):
+    """Airflow 3.3 reads the form from the provider info (no hook import): vendor choice,
+    credential fields (secrets masked), base URL, and the hidden standard fields."""
+    from airflow.providers_manager import ProvidersManager
+
+    manager = ProvidersManager()
+    widgets = manager.connection_form_widgets
+    vendor = widgets["extra__socialtap__vendor"]
+    assert {"example", "metrika", "shareablee"} <= set(vendor.field["schema"]["enum"])
+    assert vendor.field["schema"]["title"] == "Vendor"
+    assert widgets["extra__socialtap__token"].is_sensitive
+    assert widgets["extra__socialtap__api_secret"].is_sensitive
+    assert "SOCIALTAP_SHAREABLEE_API_KEY" in widgets["extra__socialtap__api_key"].field["description"]
+    assert not widgets["extra__socialtap__base_url"].is_sensitive
+    behaviour = manager.field_behaviours["socialtap"]
+    assert set(behaviour["hidden_fields"]) == {"login", "password", "host", "port", "schema"}
+    assert manager.hooks["socialtap"].connection_type == "socialtap"
+
+
+def test_the_test_button_calls_the_vendor_check(airflow_home):
+    """Connection.test_connection() is what the UI's Test button runs (through the API server)."""
+    from airflow.models.connection import Connection
+
+    def tested(conn_id: str) -> tuple[bool, str]:
+        return Connection.get_connection_from_secrets(conn_id).test_connection()
+
+    ok, message = tested("socialtap_sandbox")
+    assert ok, message
+    assert message.startswith("Example API answered GET /profiles/alice:")
+    refused, why = tested("socialtap_bad_token")
+    assert not refused and why.startswith("AuthError:") and "not-the-token" not in why
+    with serve_sandbox("example") as sandbox:
+        # The form's fields land in the extra under the vendor's own credential names.
+        extra = {"vendor": "example", "token": sandbox.credentials["token"], "base_url": sandbox.base_url}
+        os.environ["AIRFLOW_CONN_SOCIALTAP_FORM"] = json.dumps({"conn_type": "socialtap", "extra": extra})
+        try:
+            form_ok, form_message = tested("socialtap_form")
+        finally:
+            del os.environ["AIRFLOW_CONN_SOCIALTAP_FORM"]
+    assert form_ok, form_message
+    os.environ["AIRFLOW_CONN_SOCIALTAP_PAID"] = json.dumps(
+        {"conn_type": "socialtap", "extra": {"vendor": "metrika", "token": "t"}}
+    )
+    try:
+        paid, paid_message = tested("socialtap_paid")
+    finally:
+        del os.environ["AIRFLOW_CONN_SOCIALTAP_PAID"]
+    assert not paid and "allow_paid_check" in paid_message and "one search request" in paid_message
