@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -46,16 +45,9 @@ def test_the_bar_fits_the_terminal_and_is_cleared_before_the_summary(long_run, c
     assert not any("%|" in line for line in shown), "the bar was left on screen"
 
 
-def test_no_bar_when_stderr_is_not_a_terminal(long_run):
-    args, env = long_run
-    done = subprocess.run(
-        [sys.executable, "-m", "socialtap.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+def test_no_bar_when_stderr_is_not_a_terminal(long_run, run_socialtap):
+    args, _ = long_run
+    done = run_socialtap(*args)
     assert done.returncode == 0
     assert "\r" not in done.stderr and "%|" not in done.stderr
     assert done.stderr.startswith("socialtap: example.profiles: 150 account")

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import jsonschema
 import pytest
@@ -16,19 +13,6 @@ from socialtap.plugins import get_registry
 from socialtap.records import Observation, to_item
 from socialtap.schema import catalog, item_schema, spec
 from socialtap.testing.contract import schema_validator
-
-
-def socialtap(*args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALTAP_")}
-    env["XDG_CONFIG_HOME"] = "/nonexistent/socialtap-tests"  # never the user's own config file
-    return subprocess.run(
-        [sys.executable, "-m", "socialtap.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
 
 
 @pytest.mark.parametrize("vendor", [v.name for v in get_registry().vendors()])
@@ -44,8 +28,8 @@ def test_every_schema_of_every_vendor_is_valid_draft_2020_12(vendor):
             jsonschema.Draft202012Validator.check_schema(record["schema"])
 
 
-def test_spec_cli_shows_credentials_with_env_vars_and_params_with_their_limits():
-    done = socialtap("spec", "shareablee", "user_top_content")
+def test_spec_cli_shows_credentials_with_env_vars_and_params_with_their_limits(run_socialtap):
+    done = run_socialtap("spec", "shareablee", "user_top_content")
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
     credentials = document["credentials"]
@@ -88,8 +72,8 @@ def test_metrika_resources_in_both_written_forms():
     assert list(validator.iter_errors({"resources": [{"platform": "instagram"}]}))
 
 
-def test_catalog_names_record_types_natural_keys_and_closed_schemas():
-    done = socialtap("catalog", "metrika")
+def test_catalog_names_record_types_natural_keys_and_closed_schemas(run_socialtap):
+    done = run_socialtap("catalog", "metrika")
     assert done.returncode == 0, done.stderr
     (stream,) = json.loads(done.stdout)["streams"]
     assert [r["type"] for r in stream["records"]] == ["account", "observation"]
@@ -111,14 +95,14 @@ def test_item_schema_takes_only_the_streams_record_types():
     assert list(validator.iter_errors(relation))
 
 
-def test_spec_of_an_unknown_stream_is_a_config_error():
-    done = socialtap("spec", "shareablee", "user_metric")
+def test_spec_of_an_unknown_stream_is_a_config_error(run_socialtap):
+    done = run_socialtap("spec", "shareablee", "user_metric")
     assert done.returncode == 2
     assert "user_metrics" in done.stderr
 
 
-def test_streams_lists_allowed_values_bounds_and_credential_env_vars():
-    done = socialtap("streams", "shareablee")
+def test_streams_lists_allowed_values_bounds_and_credential_env_vars(run_socialtap):
+    done = run_socialtap("streams", "shareablee")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert (
@@ -126,7 +110,7 @@ def test_streams_lists_allowed_values_bounds_and_credential_env_vars():
     )
     assert "    service (str, required; one of: facebook, twitter)" in lines
     assert any(line.strip().startswith("limit (") and "at least 1; at most 100" in line for line in lines)
-    as_json = json.loads(socialtap("streams", "shareablee", "--json").stdout)
+    as_json = json.loads(run_socialtap("streams", "shareablee", "--json").stdout)
     ranking = next(s for s in as_json if s["name"] == "category_ranking")
     metric = next(p for p in ranking["params"] if p["name"] == "metric")
     assert metric["allowed"] and metric["default"] in metric["allowed"]

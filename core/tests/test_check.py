@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import os
 import socket
-import subprocess
-import sys
 
 import pytest
 import requests
@@ -22,35 +20,22 @@ from socialtap.testing.echo import echo_values
 from socialtap.testing.server import CountingApp
 
 
-def socialtap(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALTAP_")}
-    clean["XDG_CONFIG_HOME"] = "/nonexistent/socialtap-tests"  # never the user's own config file
-    return subprocess.run(
-        [sys.executable, "-m", "socialtap.cli", *args],
-        capture_output=True,
-        text=True,
-        env={**clean, **(env or {})},
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
-
-
 def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-def test_check_says_what_the_vendor_answered():
-    done = socialtap("check", "shareablee", "--sandbox")
+def test_check_says_what_the_vendor_answered(run_socialtap):
+    done = run_socialtap("check", "shareablee", "--sandbox")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ok: Shareablee API v1.4 answered GET /me/properties/: the credentials may read ")
 
 
-def test_refused_credentials_exit_3_in_one_line_without_the_secret():
+def test_refused_credentials_exit_3_in_one_line_without_the_secret(run_socialtap):
     with serve_sandbox("shareablee", wrap=EchoSecrets.wrapper(status=401)) as sandbox:
         env = {"SOCIALTAP_SHAREABLEE_API_KEY": "check-key-1234", "SOCIALTAP_SHAREABLEE_API_SECRET": "check-secret-5678"}
-        done = socialtap("check", "shareablee", "--base-url", sandbox.base_url, env=env)
+        done = run_socialtap("check", "shareablee", "--base-url", sandbox.base_url, env=env)
     assert done.returncode == 3, done.stderr
     (line,) = done.stderr.splitlines()
     assert line.startswith("error: AuthError:") and "SOCIALTAP_SHAREABLEE" in line
@@ -59,22 +44,22 @@ def test_refused_credentials_exit_3_in_one_line_without_the_secret():
         assert secret not in done.stderr + done.stdout
 
 
-def test_unreachable_vendor_exits_5():
+def test_unreachable_vendor_exits_5(run_socialtap):
     env = {"SOCIALTAP_EXAMPLE_TOKEN": "any"}
-    done = socialtap("check", "example", "--base-url", f"http://127.0.0.1:{closed_port()}/v2", env=env)
+    done = run_socialtap("check", "example", "--base-url", f"http://127.0.0.1:{closed_port()}/v2", env=env)
     assert done.returncode == 5, done.stderr
     assert len(done.stderr.splitlines()) == 1 and "could not reach" in done.stderr
 
 
-def test_a_check_that_costs_needs_yes_and_sends_nothing_without_it():
+def test_a_check_that_costs_needs_yes_and_sends_nothing_without_it(run_socialtap):
     with serve_sandbox("metrika", wrap=CountingApp) as sandbox:
-        done = socialtap(
+        done = run_socialtap(
             "check", "metrika", "--base-url", sandbox.base_url, env={"SOCIALTAP_METRIKA_TOKEN": sandbox.credentials["token"]}
         )
         assert done.returncode == 2
         assert "not free" in done.stderr and "--yes" in done.stderr and "one search request" in done.stderr
         assert sandbox.served.app.requests == 0
-        agreed = socialtap(
+        agreed = run_socialtap(
             "check",
             "metrika",
             "--yes",
