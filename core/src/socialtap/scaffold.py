@@ -127,7 +127,7 @@ class AccountPayload:
 from __future__ import annotations
 
 import attrs
-from socialtap import Account, Credential, Observation, RateLimit, Stream, Vendor, hookimpl
+from socialtap import Account, Check, Credential, Observation, RateLimit, Stream, Vendor, hookimpl
 $auth_import
 from socialtap.errors import AuthError, NotFoundError
 from socialtap.records import observation, utcnow
@@ -189,6 +189,10 @@ VENDOR = Vendor(
     ),
     rate_limit=RateLimit(10, 1.0),
     sandbox=sandbox,
+    # `socialtap check` and the Airflow Test button send this: the vendor's cheapest
+    # authenticated call. Prefer a free one (an account or balance endpoint); a call that
+    # costs needs free=False and cost="what one check spends".
+    check=Check("accounts", {"account_id": ["me"]}),
 )
 
 

@@ -251,6 +251,21 @@ class ContractSuite:
         assert any(var in message for var in env_vars), f"the AuthError should name one of {env_vars}: {message}"
         assert not any(value in message for value in wrong.values()), "the AuthError shows the credential"
 
+    def test_check_call_answers_and_refuses_bad_credentials(self) -> None:
+        """The declared Check (`socialtap check`, the Airflow Test button) runs against the sandbox."""
+        from socialtap.check import run_check
+
+        vendor = self._vendor()
+        assert vendor.check is not None, "declare Vendor(check=Check(stream, params)): the vendor's cheapest authenticated call"
+        with self.sandbox() as running:
+            options = Options(base_url=running.base_url, **self.run_options)
+            pm = make_plugin_manager()
+            result = run_check(vendor.name, credentials=running.credentials, options=options, yes=True, plugin_manager=pm)
+            assert result.message and result.stream == vendor.check.stream
+            wrong = {k: f"wrong-{k}-0000" for k in running.credentials}
+            with pytest.raises(AuthError):
+                run_check(vendor.name, credentials=wrong, options=options, yes=True, plugin_manager=pm)
+
     def test_missing_credentials_name_the_env_var(self, monkeypatch: pytest.MonkeyPatch) -> None:
         vendor = self._vendor()
         for group in vendor.auth.fields():
