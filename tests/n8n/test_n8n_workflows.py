@@ -1,6 +1,6 @@
 """The shipped n8n workflows (integrations/n8n/) executed headless by the real n8n CLI.
 
-One ``n8n execute-batch`` runs both workflows in one process (n8n costs ~5 s to start),
+One ``n8n execute-batch`` runs the shipped workflows in one process (n8n costs ~5 s to start),
 against the Metrika sandbox: the Execute Command workflow runs ``socialtap n8n``, the
 HTTP Request workflow calls ``socialtap serve``. Successful runs are written by n8n as
 clean JSON snapshots, so nothing parses n8n's log output.
@@ -28,8 +28,9 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / "integrations" / "n8n"
 N8N = os.environ.get("SOCIALTAP_N8N", "n8n")
 BIN = Path(sys.executable).parent  # the venv whose `socialtap` the workflows run
-COMMAND_ID, HTTP_ID = "socialtapCommand01", "socialtapHttp01"
-SHIPPED_URL = "http://127.0.0.1:8787/run"
+COMMAND_ID, HTTP_ID, CHECK_ID = "socialtapCommand01", "socialtapHttp01", "socialtapCheck01"
+SHIPPED_SERVE = "http://127.0.0.1:8787"
+SHIPPED_URL = f"{SHIPPED_SERVE}/run"
 ACCOUNTS = {("instagram", "natgeo"), ("youtube", "mkbhd"), ("tiktok", "khaby.lame")}
 
 
@@ -94,7 +95,7 @@ def imported(tmp_path_factory) -> Path:
 
 
 def execute_batch(imported: Path, tmp: Path, token: str, base_url: str) -> tuple[dict, Path]:
-    """Run both workflows once; returns n8n's summary and the snapshot folder."""
+    """Run the three workflows once; returns n8n's summary and the snapshot folder."""
     user = tmp / "user"
     shutil.copytree(imported, user)
     vendor_env = {"SOCIALTAP_METRIKA_TOKEN": token, "SOCIALTAP_METRIKA_BASE_URL": base_url}
@@ -105,12 +106,13 @@ def execute_batch(imported: Path, tmp: Path, token: str, base_url: str) -> tuple
         import sqlite3
 
         with sqlite3.connect(database) as db:
-            rows = db.execute("SELECT id, nodes FROM workflow_entity WHERE id = ?", (HTTP_ID,)).fetchall()
-            assert rows and SHIPPED_URL in rows[0][1]
-            db.execute(
-                "UPDATE workflow_entity SET nodes = ? WHERE id = ?",
-                (rows[0][1].replace(SHIPPED_URL, f"{serve_url}/run"), HTTP_ID),
-            )
+            for workflow_id in (HTTP_ID, CHECK_ID):
+                rows = db.execute("SELECT id, nodes FROM workflow_entity WHERE id = ?", (workflow_id,)).fetchall()
+                assert rows and SHIPPED_SERVE in rows[0][1]
+                db.execute(
+                    "UPDATE workflow_entity SET nodes = ? WHERE id = ?",
+                    (rows[0][1].replace(SHIPPED_SERVE, serve_url), workflow_id),
+                )
         snapshots = tmp / "snapshots"
         snapshots.mkdir()
         summary = tmp / "summary.json"
@@ -118,7 +120,7 @@ def execute_batch(imported: Path, tmp: Path, token: str, base_url: str) -> tuple
             [
                 N8N,
                 "execute-batch",
-                f"--ids={COMMAND_ID},{HTTP_ID}",
+                f"--ids={COMMAND_ID},{HTTP_ID},{CHECK_ID}",
                 f"--snapshot={snapshots}",
                 f"--output={summary}",
                 "--retries=0",
@@ -156,9 +158,9 @@ def assert_accounts_records(records: list[dict]) -> None:
     assert all(r["vendor"] == "metrika" for r in records)
 
 
-def test_both_workflows_succeed(batch):
+def test_all_workflows_succeed(batch):
     summary, _, _ = batch
-    assert summary["summary"]["successfulExecutions"] == 2, summary
+    assert summary["summary"]["successfulExecutions"] == 3, summary
     assert summary["summary"]["failedExecutions"] == 0 and summary["summary"]["warningExecutions"] == 0, summary
 
 
@@ -183,11 +185,22 @@ def test_http_request_workflow_gives_the_same_records(batch):
     assert comparable(over_http) == comparable(items_of(snapshots, COMMAND_ID, "Records"))
 
 
-def test_wrong_vendor_credentials_fail_both_workflows(imported, tmp_path):
+def test_check_workflow_says_what_the_vendor_answered(batch):
+    _, snapshots, token = batch
+    (answer,) = items_of(snapshots, CHECK_ID, "POST /check")
+    assert answer["ok"] is True and answer["vendor"] == "metrika"
+    assert answer["message"].startswith("Metrika answered POST /resources/search:")
+    assert token not in json.dumps(answer)
+
+
+def test_wrong_vendor_credentials_fail_both_fetch_workflows_and_the_check_says_so(imported, tmp_path):
     with serve_sandbox("metrika") as sandbox:
-        summary, _ = execute_batch(imported, tmp_path, "wrong-metrika-token", sandbox.base_url)
+        summary, snapshots = execute_batch(imported, tmp_path, "wrong-metrika-token", sandbox.base_url)
     assert summary["summary"]["failedExecutions"] == 2, summary
-    assert summary["summary"]["successfulExecutions"] == 0
+    assert summary["summary"]["successfulExecutions"] == 1  # the check: it answered, with ok false
+    (answer,) = items_of(snapshots, CHECK_ID, "POST /check")
+    assert answer["ok"] is False and answer["error"]["type"] == "AuthError"
+    assert "wrong-metrika-token" not in json.dumps(answer)
     assert "wrong-metrika-token" not in json.dumps(summary)
     errors = {e["workflowId"]: e["error"] for e in summary["summary"]["errors"]}
     assert "AuthError" in errors[COMMAND_ID]  # the one stderr line of `socialtap n8n`
