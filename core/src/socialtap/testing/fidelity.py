@@ -18,12 +18,18 @@ A field is *carried* when its example value appears, with the same type, somewhe
 the records given for that piece: a top-level field, or inside ``ids``, ``attributes``,
 ``dimensions``, ``metrics`` or ``categories`` (at any depth). Give each piece only the
 records built from it, so a value that happens to appear elsewhere does not count.
+
+A record may hold a value in another form than the example does, by design: ids and
+dimensions are text (the example's ``123`` is ``"123"``), a date is a ``datetime.date``,
+a metric has its canonical name. ``walk(convert=...)`` names those documented conversions
+per field (``{"entity_id": str, "date": datetime.date.fromisoformat}``); the value then
+counts as carried when it, or its conversion, reaches the records.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -122,11 +128,24 @@ class FieldWalk:
         return f"{len(self.carried)} of {len(self.documented)} documented fields carried"
 
 
+def _converted(path: str, value: Any, convert: Mapping[str, Callable[[Any], Any]]) -> list[Any]:
+    """``value`` and, when ``convert`` names its path or its field's name, its conversion."""
+    name = path.rsplit(".", 1)[-1].removesuffix("[]")
+    function = convert.get(path) or convert.get(name)
+    if function is None:
+        return [value]
+    try:
+        return [value, function(value)]
+    except (TypeError, ValueError):
+        return [value]
+
+
 def walk(
     pieces: Iterable[tuple[Any, str, Sequence[Any]]],
     *,
     not_carried: Mapping[str, str],
     maps: Iterable[str] = (),
+    convert: Mapping[str, Callable[[Any], Any]] | None = None,
 ) -> FieldWalk:
     """Walk example payload pieces against the records built from each.
 
@@ -134,6 +153,8 @@ def walk(
     is carried when its value reaches that piece's records in *every* piece it occurs in.
     Problems name each documented path neither carried nor listed in ``not_carried``, and
     each listed path that is in fact carried (the list must stay honest both ways).
+    ``convert`` maps a field path (``results[].object_id``) or a field's name (``date``)
+    to the documented conversion of its value into the form records hold it in.
     """
     documented: dict[str, None] = {}
     found: dict[str, bool] = {}
@@ -141,7 +162,8 @@ def walk(
         values = record_values(records)
         for path, value in leaves(part, prefix, maps):
             documented[path] = None
-            found[path] = found.get(path, True) and _is_carried(value, values)
+            held = any(_is_carried(form, values) for form in _converted(path, value, convert or {}))
+            found[path] = found.get(path, True) and held
     carried_paths = {path for path, ok in found.items() if ok}
     problems = [
         f"{path}: documented in the docs' example but neither carried into a record nor listed under "
