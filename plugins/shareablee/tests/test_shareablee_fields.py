@@ -358,7 +358,12 @@ PERSONAL = {
         "account.attributes.about",
         "account.attributes.description",
     },
-    "user_top_content": {"post.attributes.username", "post.attributes.user_id", "post.attributes.link", "post.attributes.thumbnail"},
+    "user_top_content": {
+        "post.attributes.username",
+        "post.attributes.user_id",
+        "post.attributes.link",
+        "post.attributes.thumbnail",
+    },
     "user_content": {"post.url", "post.attributes.link", "post.attributes.username", "post.attributes.user"},
     "user_overlap_comparison": {
         "observation.attributes.name",

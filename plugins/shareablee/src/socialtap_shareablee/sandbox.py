@@ -338,7 +338,9 @@ class ShareableeSandbox(SandboxApp):
                     "shares_count": shares,
                     "comments_count": comments,
                     "link_to_likes": f"https://facebook.com/{post_id}/likes",
-                    "link": f"https://facebook.com/{post_id}",
+                    # as in the docs' example: post_url is the post, link what it links to
+                    "post_url": f"https://facebook.com/{post_id}",
+                    "link": f"https://{entity.name.replace(' ', '').lower()}.example/{i}",
                     "post_type": rng.choice(("link", "photo", "video", "status")),
                     "native_video_views": rng.randint(0, 50_000),
                 }
