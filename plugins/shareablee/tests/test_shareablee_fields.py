@@ -265,7 +265,7 @@ def example_values(stream: str) -> list[Any]:
     payload = examples.example(stream)
     found: list[Any] = list(vars(params_of(stream, payload)).values())
     for path, value in fidelity.leaves(payload, maps=MAPS):
-        found += fidelity._converted(path, value, CONVERT)
+        found += fidelity.converted(path, value, CONVERT)
     keys: list[Any] = []
 
     def collect(value: Any) -> None:

@@ -35,7 +35,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["FieldWalk", "documented_paths", "leaves", "not_carried", "record_values", "walk"]
+__all__ = ["FieldWalk", "converted", "documented_paths", "leaves", "not_carried", "record_values", "walk"]
 
 _ROW = re.compile(r"\|\s*`([^`]+)`[^|]*\|\s*(.*?)\s*\|\s*$")
 
@@ -128,7 +128,7 @@ class FieldWalk:
         return f"{len(self.carried)} of {len(self.documented)} documented fields carried"
 
 
-def _converted(path: str, value: Any, convert: Mapping[str, Callable[[Any], Any]]) -> list[Any]:
+def converted(path: str, value: Any, convert: Mapping[str, Callable[[Any], Any]]) -> list[Any]:
     """``value`` and, when ``convert`` names its path or its field's name, its conversion."""
     name = path.rsplit(".", 1)[-1].removesuffix("[]")
     function = convert.get(path) or convert.get(name)
@@ -162,7 +162,7 @@ def walk(
         values = record_values(records)
         for path, value in leaves(part, prefix, maps):
             documented[path] = None
-            held = any(_is_carried(form, values) for form in _converted(path, value, convert or {}))
+            held = any(_is_carried(form, values) for form in converted(path, value, convert or {}))
             found[path] = found.get(path, True) and held
     carried_paths = {path for path, ok in found.items() if ok}
     problems = [

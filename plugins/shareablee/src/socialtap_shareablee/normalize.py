@@ -175,7 +175,11 @@ post's own), and the top content examples do not say which it is."""
 
 
 def to_post(
-    item: models.ContentItem, platform: str, account_id: str | None, path: str, attributes: Mapping[str, Any] = {}
+    item: models.ContentItem,
+    platform: str,
+    account_id: str | None,
+    path: str,
+    attributes: Mapping[str, Any] | None = None,
 ) -> Post:
     post_id = item.post_id if item.post_id is not None else item.status_id
     if post_id is None:
@@ -199,7 +203,7 @@ def to_post(
         text=item.content,
         media_type=item.post_type,
         metrics=metrics,
-        attributes={**attributes, **header(item, *POST_ATTRIBUTES)},
+        attributes={**(attributes or {}), **header(item, *POST_ATTRIBUTES)},
     )
 
 
