@@ -458,8 +458,9 @@ def test_other_strings_are_payload_errors_naming_the_path(raw):
 
 
 def _is_number(text: str) -> bool:
+    # value_status strips what str.strip() strips (\x1f too, which float() keeps): the same here
     try:
-        float(text)
+        float(text.strip())
     except ValueError:
         return False
     return True
