@@ -16,12 +16,14 @@ examples and hands the pieces to :func:`walk`::
 
 A field is *carried* when its example value appears, with the same type, somewhere in
 the records given for that piece: a top-level field, or inside ``ids``, ``attributes``,
-``dimensions``, ``metrics`` or ``categories`` (at any depth). Give each piece only the
+``dimensions``, ``metrics`` or ``categories`` (at any depth); a ``YYYY-MM-DD`` text is
+also carried by a record's ``datetime.date`` of that day. Give each piece only the
 records built from it, so a value that happens to appear elsewhere does not count.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -104,8 +106,17 @@ def record_values(records: Iterable[Any]) -> list[Any]:
 
 
 def _is_carried(value: Any, values: Sequence[Any]) -> bool:
-    # Same value and same type: the example's 12 must not be "found" as "12" or True.
-    return any(value == held and type(value) is type(held) for held in values)
+    # Same value and same type: the example's 12 must not be "found" as "12" or True. A
+    # day is the exception: the docs' "2026-01-31" is carried by a record's date, which
+    # every output writes back as exactly that text.
+    return any(
+        (value == held and type(value) is type(held)) or (isinstance(value, str) and _is_day(held) and value == held.isoformat())
+        for held in values
+    )
+
+
+def _is_day(value: Any) -> bool:
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
 
 
 @attrs.frozen
