@@ -20,6 +20,7 @@ from typing import Any
 
 import attrs
 
+from socialtap import clock
 from socialtap.params import date_range_problems
 
 PLATFORMS: tuple[str, ...] = (
@@ -38,6 +39,9 @@ PLATFORMS: tuple[str, ...] = (
 
 ALIASES: dict[str, str] = {"twitter": "x"}
 """Other names the docs give a platform: "X(Twitter)"."""
+
+DEFAULT_DAYS = 30
+"""total-impressions' ``start_date`` "Defaults to 30 days ago"."""
 
 PERIODS: tuple[str, ...] = ("last_day", "last_week", "last_month", "last_3months", "last_year")
 """``period`` shortcuts of total-impressions."""
@@ -210,6 +214,12 @@ class TotalImpressionsParams:
                 f"date is one day; {', '.join(dates)} give a range: use date alone or start_date/end_date @ $.date"
             )
         problems.extend(date_range_problems(self.start_date, self.end_date, both_or_neither=False))
+        default_start = clock.today() - dt.timedelta(days=DEFAULT_DAYS)
+        if self.end_date is not None and self.start_date is None and self.end_date < default_start:
+            problems.append(
+                f"end_date {self.end_date} is before the server's default start_date (30 days ago, {default_start}): "
+                f"give start_date too @ $.end_date"
+            )
         return problems
 
 
