@@ -352,10 +352,10 @@ def post_records(platform: str, post: Any, entry: PlatformPost, created: dt.date
     if entry.profile_snapshot_latest_date is not None:
         latest = day(entry.profile_snapshot_latest_date, f"post_analytics {platform}.profile_snapshot_latest_date")
     snapshots = (
-        ("at_post_date", entry.profile_snapshot_at_post_date, at_post, {}),
-        ("latest", entry.profile_snapshot_latest, latest, _sent(profile_snapshot_latest_date=entry.profile_snapshot_latest_date)),
+        ("at_post_date", entry.profile_snapshot_at_post_date, at_post),
+        ("latest", entry.profile_snapshot_latest, latest),
     )
-    for name, snapshot, when, kept in snapshots:
+    for name, snapshot, when in snapshots:
         for field, value in (snapshot or {}).items():
             metric, canonical = metric_name(platform, field)
             yield Observation(
@@ -370,7 +370,6 @@ def post_records(platform: str, post: Any, entry: PlatformPost, created: dt.date
                 status=_status(value),
                 dimensions={"snapshot": name},
                 canonical=canonical,
-                attributes=kept,
             )
 
 
