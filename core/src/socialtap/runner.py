@@ -56,8 +56,8 @@ from socialtap.pagination import END
 from socialtap.params import unstructure, validate_params
 from socialtap.plugins import distribution_of, get_plugin_manager, get_registry
 from socialtap.progress import Progress
-from socialtap.ratelimit import DEFAULT_MAX_TOTAL_PAUSE, Backend, Throttle
 from socialtap.public import auth_for, credentials_for
+from socialtap.ratelimit import DEFAULT_MAX_TOTAL_PAUSE, Backend, Throttle
 from socialtap.records import TYPE_NAMES, Record, to_dict
 from socialtap.retry import RetryPolicy
 from socialtap.secrets import secret_values

@@ -23,7 +23,9 @@ def _sent(running: RunningSandbox) -> list[tuple[str, dict[str, str]]]:
     return [(urlsplit(path).path, dict(parse_qsl(urlsplit(path).query))) for _, path in running.app.log]
 
 
-def _run_stream(stream: str, params: dict[str, Any], **options: Any) -> tuple[list[Any], RunReport, list[tuple[str, dict[str, str]]]]:
+def _run_stream(
+    stream: str, params: dict[str, Any], **options: Any
+) -> tuple[list[Any], RunReport, list[tuple[str, dict[str, str]]]]:
     """One run against a fresh sandbox (``options`` for its factory): records, report, requests sent."""
     with serve_sandbox("uploadpost", **options) as running:
         records, report = _fetch(running, stream, params)

@@ -45,7 +45,13 @@ def test_analytics_records_per_platform_with_meanings_kept_apart(run_stream):
     assert snapshot["facebook", "followers"].dimensions == {"page_id": "77"}
     # reach_timeseries is named by metric_type: reach, views, impressions, score
     series = {(o.platform, o.metric) for o in records if isinstance(o, Observation) and o.date is not None}
-    assert series == {("instagram", "reach"), ("youtube", "views"), ("x", "impressions"), ("reddit", "score"), ("facebook", "reach")}
+    assert series == {
+        ("instagram", "reach"),
+        ("youtube", "views"),
+        ("x", "impressions"),
+        ("reddit", "score"),
+        ("facebook", "reach"),
+    }
     for platform in accounts:
         days = [o for o in records if isinstance(o, Observation) and o.platform == platform and o.date is not None]
         assert len(days) == 30 and days[-1].date == clock.today()
@@ -240,7 +246,9 @@ def test_a_500_is_retried_then_a_vendor_error():
         )
         assert records and running.faults_seen["requests"] == 3
     with serve_sandbox("uploadpost", faults="error_rate=1") as running:
-        task = Task("uploadpost", "platform_metrics", {}, None, Options(base_url=running.base_url, backoff_initial=0.01, max_attempts=3))
+        task = Task(
+            "uploadpost", "platform_metrics", {}, None, Options(base_url=running.base_url, backoff_initial=0.01, max_attempts=3)
+        )
         with pytest.raises(VendorError):
             list(iter_records(task))
 
@@ -266,12 +274,23 @@ def test_platform_metrics_runs_without_credentials_and_never_sends_them(monkeypa
         # a stream that needs the key still asks for it when none is set
         monkeypatch.delenv(ENV)
         with pytest.raises(ConfigError, match=ENV):
-            list(iter_records(Task("uploadpost", "post_analytics", {"request_id": "x"}, None, Options(base_url=running.base_url))))
+            list(
+                iter_records(Task("uploadpost", "post_analytics", {"request_id": "x"}, None, Options(base_url=running.base_url)))
+            )
     assert without == with_key and seen == [None, None]
     relations = {(r.platform, r.relation, r.other_id, r.other_name) for r in without if isinstance(r, Relation)}
     assert ("instagram", "primary_impressions_field", "reach", None) in relations
     assert ("instagram", "available_metric", "profileViews", "Accounts Engaged") in relations
     assert ("youtube", "available_metric", "followers", "Subscribers") in relations
     assert {r.platform for r in without} == {
-        "instagram", "tiktok", "linkedin", "facebook", "x", "youtube", "threads", "pinterest", "reddit", "bluesky"
+        "instagram",
+        "tiktok",
+        "linkedin",
+        "facebook",
+        "x",
+        "youtube",
+        "threads",
+        "pinterest",
+        "reddit",
+        "bluesky",
     }

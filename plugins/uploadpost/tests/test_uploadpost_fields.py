@@ -101,7 +101,10 @@ def sandbox_analytics() -> tuple[dict[str, Any], Any]:
     query = {"platforms": ",".join(PLATFORMS), "page_id": "99"}
     with serve_sandbox("uploadpost") as running:
         answer = requests.get(
-            f"{running.base_url}/analytics/profile1", params=query, headers={"Authorization": f"Apikey {TEST_API_KEY}"}, timeout=10
+            f"{running.base_url}/analytics/profile1",
+            params=query,
+            headers={"Authorization": f"Apikey {TEST_API_KEY}"},
+            timeout=10,
         )
     params = validate_params(ProfileAnalyticsParams, {"profile_username": "profile1", **query})
     return answer.json(), attrs.evolve(params, profile_username="profile1")

@@ -33,7 +33,11 @@ ACCEPTED = [
     ),
     (
         "profile_analytics",
-        {"profile_username": "profile1", "platforms": ["Instagram", "LinkedIn", "twitter", "X"], "page_urn": "urn:li:organization:7"},
+        {
+            "profile_username": "profile1",
+            "platforms": ["Instagram", "LinkedIn", "twitter", "X"],
+            "page_urn": "urn:li:organization:7",
+        },
         ("/api/analytics/profile1", {"platforms": "instagram,linkedin,x", "page_urn": "urn:li:organization:7"}),
     ),
     (
@@ -44,7 +48,10 @@ ACCEPTED = [
     (
         "total_impressions",
         {"profile_username": "myprofile", "start_date": "2026-01-01", "end_date": "2026-01-31", "breakdown": True},
-        ("/api/uploadposts/total-impressions/myprofile", {"start_date": "2026-01-01", "end_date": "2026-01-31", "breakdown": "true"}),
+        (
+            "/api/uploadposts/total-impressions/myprofile",
+            {"start_date": "2026-01-01", "end_date": "2026-01-31", "breakdown": "true"},
+        ),
     ),
     (
         "total_impressions",
@@ -184,7 +191,9 @@ def test_anything_else_is_not_a_platform(word):
 @settings(max_examples=50, deadline=None)
 def test_one_way_of_giving_the_range(given_names):
     today = clock.today()
-    days = {name: (today - dt.timedelta(days=back)).isoformat() for name, back in (("date", 5), ("start_date", 9), ("end_date", 1))}
+    days = {
+        name: (today - dt.timedelta(days=back)).isoformat() for name, back in (("date", 5), ("start_date", 9), ("end_date", 1))
+    }
     values = {**days, "period": "last_week"}
     raw = {"profile_username": "p", **{name: values[name] for name in given_names}}
     ways = ("date" in given_names) + bool({"start_date", "end_date"} & given_names) + ("period" in given_names)

@@ -21,9 +21,10 @@ across platforms):
 Canonical names only where the meaning is the same everywhere. The docs say
 ``impressions`` is views on YouTube and TikTok, so there it is ``views``; ``profileViews``
 is "accounts engaged" on Instagram, so there it keeps its vendor name (not canonical);
-Upload-Post's deduplicated ``total_impressions`` is its own metric. A cross-platform
-total of a metric whose meaning differs by platform (``impressions``, ``profileViews``) is
-marked ``canonical: false``. Totals sit on ``platform: all`` rows and parts on their
+Upload-Post's deduplicated ``total_impressions`` is its own metric. In total-impressions'
+``metrics`` mode a total and its parts keep the vendor's name, so the parts add up to the
+total; a metric whose meaning differs by platform (``impressions``, ``profileViews``) is
+marked ``canonical: false`` there. Totals sit on ``platform: all`` rows and parts on their
 platform's rows, so adding up the parts of one metric never counts a total too.
 
 Warnings (an unsupported platform, a post whose metrics could not be fetched) go to the
@@ -272,12 +273,13 @@ def metric_totals(data: MetricTotals, fetched: dt.datetime) -> Iterator[Record]:
     profile = data.profile_username
 
     def value_of(platform: str, field: str, value: Any, **fields: Any) -> Observation:
-        if platform == ALL:
-            metric, canonical = canonical_metric(field)
-            canonical = canonical and field not in MIXED_ACROSS_PLATFORMS
-        else:
-            metric, canonical = metric_name(platform, field)
-        return Observation(VENDOR, platform, "profile", profile, metric, value, status=_status(value), canonical=canonical, **fields)
+        # One name for a total and its parts, so the parts of a metric add up to it: the
+        # vendor's, canonical only where the meaning is the same on every platform.
+        metric, canonical = canonical_metric(field)
+        canonical = canonical and field not in MIXED_ACROSS_PLATFORMS
+        return Observation(
+            VENDOR, platform, "profile", profile, metric, value, status=_status(value), canonical=canonical, **fields
+        )
 
     for field, value in data.metrics.items():
         yield value_of(ALL, field, value, fetched_at=fetched, dimensions={**window, **only}, attributes=kept)
@@ -305,7 +307,9 @@ def normalize_post_analytics(payload: PostAnalytics, request: Any) -> Iterator[R
         yield from post_records(platform, post, entry, created, fetched)
 
 
-def post_records(platform: str, post: Any, entry: PlatformPost, created: dt.datetime | None, fetched: dt.datetime) -> Iterator[Record]:
+def post_records(
+    platform: str, post: Any, entry: PlatformPost, created: dt.datetime | None, fetched: dt.datetime
+) -> Iterator[Record]:
     """The Post on one platform, its metrics' status and the two profile snapshots."""
     metrics = {canonical_metric(name)[0]: value for name, value in (entry.post_metrics or {}).items()}
     yield Post(

@@ -132,9 +132,7 @@ def _ids_problems(name: str, values: Any, what: str) -> list[str]:
 class ProfileAnalyticsParams:
     """Params of ``profile_analytics`` (``GET /api/analytics/{profile_username}``)."""
 
-    profile_username: list[str] = attrs.field(
-        metadata={"doc": "Upload-Post profile(s) to read; each is its own request"}
-    )
+    profile_username: list[str] = attrs.field(metadata={"doc": "Upload-Post profile(s) to read; each is its own request"})
     platforms: list[str] = attrs.field(
         converter=parse_platforms,
         validator=_check(parse_platforms),
@@ -210,9 +208,7 @@ class TotalImpressionsParams:
                 f"or the dates without period @ $.period"
             )
         elif self.date is not None and dates:
-            problems.append(
-                f"date is one day; {', '.join(dates)} give a range: use date alone or start_date/end_date @ $.date"
-            )
+            problems.append(f"date is one day; {', '.join(dates)} give a range: use date alone or start_date/end_date @ $.date")
         problems.extend(date_range_problems(self.start_date, self.end_date, both_or_neither=False))
         default_start = clock.today() - dt.timedelta(days=DEFAULT_DAYS)
         if self.end_date is not None and self.start_date is None and self.end_date < default_start:

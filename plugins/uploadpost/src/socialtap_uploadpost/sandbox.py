@@ -73,20 +73,49 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # platform: (primary_impressions_field, metric_type of reach_timeseries, available metrics, labels)
 PLATFORM_CONFIG: dict[str, tuple[str, str, tuple[str, ...], dict[str, str]]] = {
-    "instagram": ("reach", "reach", tuple(examples.PLATFORM_METRICS["instagram"]["available_metrics"]),
-                  examples.PLATFORM_METRICS["instagram"]["metric_labels"]),
-    "youtube": ("impressions", "views", tuple(examples.PLATFORM_METRICS["youtube"]["available_metrics"]),
-                examples.PLATFORM_METRICS["youtube"]["metric_labels"]),
-    "facebook": ("reach", "reach", ("followers", "reach", "impressions", "profileViews", "likes", "comments", "shares"),
-                 {"reach": "Unique Reach", "followers": "Page Followers"}),
-    "linkedin": ("reach", "reach", ("followers", "reach", "impressions", "likes", "comments", "shares"),
-                 {"reach": "Unique Reach"}),
-    "tiktok": ("impressions", "views", ("followers", "following", "impressions", "profileViews", "likes", "comments", "shares", "video_count"),
-               {"impressions": "Video Views"}),
+    "instagram": (
+        "reach",
+        "reach",
+        tuple(examples.PLATFORM_METRICS["instagram"]["available_metrics"]),
+        examples.PLATFORM_METRICS["instagram"]["metric_labels"],
+    ),
+    "youtube": (
+        "impressions",
+        "views",
+        tuple(examples.PLATFORM_METRICS["youtube"]["available_metrics"]),
+        examples.PLATFORM_METRICS["youtube"]["metric_labels"],
+    ),
+    "facebook": (
+        "reach",
+        "reach",
+        ("followers", "reach", "impressions", "profileViews", "likes", "comments", "shares"),
+        {"reach": "Unique Reach", "followers": "Page Followers"},
+    ),
+    "linkedin": (
+        "reach",
+        "reach",
+        ("followers", "reach", "impressions", "likes", "comments", "shares"),
+        {"reach": "Unique Reach"},
+    ),
+    "tiktok": (
+        "impressions",
+        "views",
+        ("followers", "following", "impressions", "profileViews", "likes", "comments", "shares", "video_count"),
+        {"impressions": "Video Views"},
+    ),
     "threads": ("impressions", "views", ("followers", "impressions", "likes", "comments", "shares"), {"impressions": "Views"}),
-    "x": ("impressions", "impressions", ("followers", "following", "impressions", "likes", "comments", "shares"),
-          {"impressions": "Impressions"}),
-    "pinterest": ("impressions", "impressions", ("followers", "impressions", "saves", "comments"), {"impressions": "Pin Impressions"}),
+    "x": (
+        "impressions",
+        "impressions",
+        ("followers", "following", "impressions", "likes", "comments", "shares"),
+        {"impressions": "Impressions"},
+    ),
+    "pinterest": (
+        "impressions",
+        "impressions",
+        ("followers", "impressions", "saves", "comments"),
+        {"impressions": "Pin Impressions"},
+    ),
     "reddit": ("impressions", "score", ("followers", "impressions", "comments"), {"impressions": "Post Score"}),
     "bluesky": ("impressions", "impressions", ("followers", "following", "likes", "comments", "shares", "impressions"), {}),
 }
@@ -121,7 +150,10 @@ class UploadPostSandbox(SandboxApp):
         if isinstance(unsupported, str):
             unsupported = [p for p in unsupported.split(",") if p]
         self.unsupported = frozenset(unsupported)
-        self.profiles: dict[str, tuple[str, ...]] = {"test": PLATFORMS, "myprofile": ("instagram", "youtube", "tiktok", "facebook")}
+        self.profiles: dict[str, tuple[str, ...]] = {
+            "test": PLATFORMS,
+            "myprofile": ("instagram", "youtube", "tiktok", "facebook"),
+        }
         self.profiles.update({f"profile{i}": PLATFORMS for i in range(1, profiles + 1)})
         self.posts_per_profile = posts_per_profile
         super().__init__(seed)
@@ -183,8 +215,9 @@ class UploadPostSandbox(SandboxApp):
         return json_response(answer)
 
     def platform_analytics(self, profile: str, platform: str, args: Any) -> dict[str, Any]:
-        # A Facebook Page or LinkedIn organization is its own account: seed by it too.
-        owner = f"{profile}/{args.get('page_id') or args.get('page_urn') or ''}"
+        # One set of snapshots per profile and platform, whichever page is asked for: the
+        # same numbers total-impressions adds up.
+        owner = profile
         primary, metric_type, available, labels = PLATFORM_CONFIG[platform]
         days = self.days()
         entry: dict[str, Any] = {}
@@ -323,7 +356,11 @@ class UploadPostSandbox(SandboxApp):
         answer: dict[str, Any] = {}
         for position, platform in enumerate(platforms):
             post_id = str(rng.randint(10**9, 10**10))
-            entry: dict[str, Any] = {"success": True, "platform_post_id": post_id, "post_url": f"https://{platform}.example/p/{post_id}"}
+            entry: dict[str, Any] = {
+                "success": True,
+                "platform_post_id": post_id,
+                "post_url": f"https://{platform}.example/p/{post_id}",
+            }
             if index == 1 and position == len(platforms) - 1:
                 entry["post_metrics_error"] = f"{platform} post not found (ID: {post_id}). The token may need to be refreshed."
             else:
