@@ -9,7 +9,6 @@ is walked too.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -48,28 +47,10 @@ MAPS = {
 # -- the examples are the docs' ------------------------------------------------------
 
 
-def doc_json_blocks(text: str) -> list[Any]:
-    """The JSON blocks of the docs page (a ``{`` line to the line closing it: the page is
-    not indented, so braces are counted), with the one repair the examples module
-    describes: ``//`` comment lines removed."""
-    blocks, current, depth = [], None, 0
-    for line in text.splitlines():
-        if current is None and line != "{":
-            continue
-        if line.strip().startswith("//"):
-            continue
-        current = (current or []) + [line]
-        depth += line.count("{") - line.count("}")
-        if depth == 0:
-            blocks.append(json.loads("\n".join(current)))
-            current = None
-    return blocks
-
-
 @pytest.mark.skipif(not DOCS.exists(), reason="the vendor docs file is not at hand")
 def test_the_examples_are_the_docs_examples():
     text = DOCS.read_text()
-    assert doc_json_blocks(text) == [
+    assert fidelity.doc_json_blocks(text) == [
         examples.ANALYTICS,
         examples.TOTAL,
         examples.PERIOD,

@@ -24,6 +24,7 @@ records built from it, so a value that happens to appear elsewhere does not coun
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -31,7 +32,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["FieldWalk", "documented_paths", "leaves", "not_carried", "record_values", "walk"]
+__all__ = ["FieldWalk", "doc_json_blocks", "documented_paths", "leaves", "not_carried", "record_values", "walk"]
 
 _ROW = re.compile(r"\|\s*`([^`]+)`[^|]*\|\s*(.*?)\s*\|\s*$")
 
@@ -63,6 +64,29 @@ def leaves(value: Any, path: str = "", maps: Iterable[str] = ()) -> list[tuple[s
 def documented_paths(payload: Any, path: str = "", maps: Iterable[str] = ()) -> list[str]:
     """The distinct field paths of an example payload, in the order they first appear."""
     return list(dict.fromkeys(p for p, _ in leaves(payload, path, maps)))
+
+
+def doc_json_blocks(text: str, *, comment: str = "//") -> list[Any]:
+    """The JSON example blocks of a vendor's docs page, in order, parsed.
+
+    A block starts at a line that is just ``{`` and ends at the line that closes it;
+    braces are counted, so a page that does not indent its JSON works too (braces inside
+    strings are not expected in examples). Lines starting with ``comment`` (``// ... more
+    entries``) are left out: the one repair such examples need to be JSON. A block that
+    still is not JSON raises ``json.JSONDecodeError``, so the test names it.
+    """
+    blocks: list[Any] = []
+    current: list[str] | None = None
+    depth = 0
+    for line in text.splitlines():
+        if (current is None and line.strip() != "{") or line.strip().startswith(comment):
+            continue
+        current = [*(current or []), line]
+        depth += line.count("{") - line.count("}")
+        if depth == 0:
+            blocks.append(json.loads("\n".join(current)))
+            current = None
+    return blocks
 
 
 def not_carried(readme: Path | str, heading: str = "Fields not carried") -> dict[str, str]:

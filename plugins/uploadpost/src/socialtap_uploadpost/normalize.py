@@ -119,6 +119,12 @@ def _status(value: Any) -> str:
     return "available" if value is not None else "unavailable"
 
 
+def profile_value(platform: str, profile: str, metric: str, value: Any, **fields: Any) -> Observation:
+    """An observation of an Upload-Post profile on one platform (or ``all``); no number is ``unavailable``."""
+    fields.setdefault("status", _status(value))
+    return Observation(VENDOR, platform, "profile", profile, metric, value, **fields)
+
+
 def _sent(**values: Any) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
@@ -189,10 +195,8 @@ def platform_records(platform: str, profile: str, data: PlatformAnalytics, param
         if value is None:
             continue  # a platform reports only some fields; absent is not a null value
         metric, canonical = metric_name(platform, field)
-        yield Observation(
-            VENDOR,
+        yield profile_value(
             platform,
-            "profile",
             profile,
             metric,
             value,
@@ -204,15 +208,12 @@ def platform_records(platform: str, profile: str, data: PlatformAnalytics, param
     series = data.metric_type or SERIES_METRIC_TYPES.get(platform, "reach_timeseries")
     metric, canonical = canonical_metric(series)
     for index, point in enumerate(data.reach_timeseries):
-        yield Observation(
-            VENDOR,
+        yield profile_value(
             platform,
-            "profile",
             profile,
             metric,
             point.value,
             date=day(point.date, f"profile_analytics {platform}.reach_timeseries[{index}].date"),
-            status=_status(point.value),
             dimensions=dimensions,
             canonical=canonical,
             attributes=kept,
@@ -256,9 +257,7 @@ def impression_totals(data: ImpressionTotals, fetched: dt.datetime) -> Iterator[
     profile = data.profile_username
 
     def total(platform: str, value: Any, **fields: Any) -> Observation:
-        return Observation(
-            VENDOR, platform, "profile", profile, "total_impressions", value, status=_status(value), canonical=False, **fields
-        )
+        return profile_value(platform, profile, "total_impressions", value, canonical=False, **fields)
 
     yield total(ALL, data.total_impressions, fetched_at=fetched, dimensions={**window, **only}, attributes=kept)
     for key, value in (data.per_platform or {}).items():
@@ -277,9 +276,7 @@ def metric_totals(data: MetricTotals, fetched: dt.datetime) -> Iterator[Record]:
         # vendor's, canonical only where the meaning is the same on every platform.
         metric, canonical = canonical_metric(field)
         canonical = canonical and field not in MIXED_ACROSS_PLATFORMS
-        return Observation(
-            VENDOR, platform, "profile", profile, metric, value, status=_status(value), canonical=canonical, **fields
-        )
+        return profile_value(platform, profile, metric, value, canonical=canonical, **fields)
 
     for field, value in data.metrics.items():
         yield value_of(ALL, field, value, fetched_at=fetched, dimensions={**window, **only}, attributes=kept)
@@ -362,16 +359,13 @@ def post_records(
     for name, snapshot, when in snapshots:
         for field, value in (snapshot or {}).items():
             metric, canonical = metric_name(platform, field)
-            yield Observation(
-                VENDOR,
+            yield profile_value(
                 platform,
-                "profile",
                 post.profile_username,
                 metric,
                 value,
                 date=when,
                 fetched_at=None if when else fetched,
-                status=_status(value),
                 dimensions={"snapshot": name},
                 canonical=canonical,
             )
