@@ -4,13 +4,14 @@ examples reproduced, warnings instead of crashes, the documented errors, the pub
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 
 import pytest
 import requests
 
 from socialtap import clock
-from socialtap.errors import AuthError, ConfigError, NotFoundError, VendorError
+from socialtap.errors import AuthError, ConfigError, NotFoundError, PayloadError, VendorError
 from socialtap.records import Account, Observation, Post, Relation, natural_key
 from socialtap.runner import Options, Task, iter_records
 from socialtap.testing import serve_app, serve_sandbox
@@ -284,3 +285,39 @@ def test_platform_metrics_runs_without_credentials_and_never_sends_them(monkeypa
     assert ("instagram", "available_metric", "profileViews", "Accounts Engaged") in relations
     assert ("youtube", "available_metric", "followers", "Subscribers") in relations
     assert {r.platform for r in without} == set(PLATFORMS)
+
+
+# -- trust nothing a server sends ----------------------------------------------------
+
+
+def answering(body):
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("stream", "params", "body", "named"),
+    [
+        ("total_impressions", {"profile_username": "mine"}, examples.PERIOD, "myprofile"),
+        ("post_analytics", {"request_id": "other-request"}, examples.POST, "abc123-def456"),
+    ],
+)
+def test_an_answer_about_another_profile_or_post_is_refused(stream, params, body, named):
+    with serve_app(answering(body)) as served:
+        task = Task("uploadpost", stream, params, {"api_key": "k"}, Options(base_url=served.url + "/api"))
+        with pytest.raises(PayloadError, match=named):
+            list(iter_records(task))
+
+
+def test_analytics_keys_that_were_not_requested_are_skipped_with_a_warning(caplog):
+    caplog.set_level(logging.WARNING, logger="socialtap.uploadpost")
+    body = {**examples.ANALYTICS, "youtube": {"followers": 5}, "echo": {"authorization": "x"}}
+    with serve_app(answering(body)) as served:
+        params = {"profile_username": "test", "platforms": "instagram"}
+        task = Task("uploadpost", "profile_analytics", params, {"api_key": "k"}, Options(base_url=served.url + "/api"))
+        records = list(iter_records(task))
+    assert {r.platform for r in records} == {"instagram"}
+    assert sum("not requested" in m for m in caplog.messages) == 2

@@ -141,6 +141,15 @@ def _object(payload: Any, where: str) -> Mapping[str, Any]:
     return payload
 
 
+def _same(asked: Any, answered: str, what: str) -> None:
+    """The answer is about what was asked: a record must never name another profile or post."""
+    if isinstance(asked, str) and asked != answered:
+        raise PayloadError(
+            f"uploadpost asked for {what} {asked!r} but the answer is about {answered!r}; report it to Upload-Post",
+            vendor=VENDOR,
+        )
+
+
 def _succeeded(success: bool, where: str) -> None:
     if not success:
         raise VendorError(
@@ -164,6 +173,10 @@ def normalize_profile_analytics(payload: Any, request: Any) -> Iterator[Record]:
             log.warning("uploadpost: analytics of %s answered nothing for %s, which was requested", profile, requested)
     for key, entry in body.items():
         platform = _platform_key(key, "profile_analytics")
+        if platform not in params.platforms:
+            # "each key corresponds to a requested platform": anything else is not analytics.
+            log.warning("uploadpost: analytics of %s answered %r, which was not requested; skipped", profile, platform)
+            continue
         message = unsupported_message(entry)
         if message is not None:
             log.warning("uploadpost: analytics of %s on %s are not available: %s", profile, platform, message)
@@ -228,13 +241,17 @@ def normalize_total_impressions(payload: Any, request: Any) -> Iterator[Record]:
     body = _object(payload, "total_impressions")
     fetched = utcnow()
     if "metrics" in body:
-        data = structure_payload(body, MetricTotals, vendor=VENDOR, where="total_impressions (metrics)")
-        _succeeded(data.success, "total-impressions")
+        data: ImpressionTotals | MetricTotals = structure_payload(
+            body, MetricTotals, vendor=VENDOR, where="total_impressions (metrics)"
+        )
+    else:
+        data = structure_payload(body, ImpressionTotals, vendor=VENDOR, where="total_impressions")
+    _succeeded(data.success, "total-impressions")
+    _same(getattr(request.params, "profile_username", None), data.profile_username, "profile")
+    if isinstance(data, MetricTotals):
         yield from metric_totals(data, fetched)
     else:
-        totals = structure_payload(body, ImpressionTotals, vendor=VENDOR, where="total_impressions")
-        _succeeded(totals.success, "total-impressions")
-        yield from impression_totals(totals, fetched)
+        yield from impression_totals(data, fetched)
 
 
 def _window(data: ImpressionTotals | MetricTotals) -> tuple[dict[str, str], dict[str, str], dict[str, Any]]:
@@ -297,6 +314,7 @@ def normalize_post_analytics(payload: PostAnalytics, request: Any) -> Iterator[R
     """A Post per platform the upload went to, with its profile snapshots."""
     _succeeded(payload.success, "post-analytics")
     post = payload.post
+    _same(getattr(request.params, "request_id", None), post.request_id, "request_id")
     created = upload_time(post.upload_timestamp)
     fetched = utcnow()
     for key, entry in payload.platforms.items():

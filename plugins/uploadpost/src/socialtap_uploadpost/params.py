@@ -85,7 +85,7 @@ def parse_platform(value: Any) -> str:
     return code
 
 
-def parse_platforms(value: Any) -> list[str]:
+def parse_platforms(value: Any) -> list[str] | None:
     """A comma list (or list) of platforms: codes as sent, duplicates dropped, order kept."""
     if value is None:
         return value
