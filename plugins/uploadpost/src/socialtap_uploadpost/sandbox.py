@@ -59,8 +59,8 @@ from socialtap_uploadpost.params import METRICS, PERIODS, PLATFORMS
 
 TEST_API_KEY = "uploadpost-sandbox-key"
 DAYS = 30
-PERIOD_DAYS = {"last_day": 1, "last_week": 7, "last_month": 30, "last_3months": 90, "last_year": 365}
-assert set(PERIOD_DAYS) == set(PERIODS)
+PERIOD_DAYS = dict(zip(PERIODS, (1, 7, 30, 90, 365), strict=True))
+"""Days each ``period`` counts back from today: last_day, last_week, last_month, last_3months, last_year."""
 
 UNAUTHORIZED = "Unauthorized: the JWT is missing, invalid, or expired."
 BAD_PLATFORMS = "Bad Request: the platforms query parameter is missing or invalid."
