@@ -119,6 +119,8 @@ class Stream:
       (a read-only POST search), ``False`` is ``retry="never"``. Give one or the other;
       both are accepted when they agree. A request carrying an ``Idempotency-Key``
       header may always be retried, whatever the stream says.
+    - ``public``: the vendor documents the endpoint as public: it runs with no
+      credential set and is sent without credentials (see :mod:`socialtap.public`).
 
     A contradictory declaration (``fan_out`` and ``batch`` together, a name that is not
     a field of ``params``, ``idempotent=True`` with ``retry="never"``, a paginator class
@@ -142,6 +144,7 @@ class Stream:
     window: Window | None = None
     comma_joined: frozenset[str] = attrs.field(factory=frozenset, converter=frozenset)
     retry: RetrySafety | None = attrs.field(default=None, converter=attrs.converters.optional(RetrySafety))
+    public: bool = False
 
     def __attrs_post_init__(self) -> None:
         where = f"Stream {self.name!r}"

@@ -56,6 +56,7 @@ from socialtap.pagination import END
 from socialtap.params import unstructure, validate_params
 from socialtap.plugins import distribution_of, get_plugin_manager, get_registry
 from socialtap.progress import Progress
+from socialtap.public import auth_for, credentials_for
 from socialtap.ratelimit import DEFAULT_MAX_TOTAL_PAUSE, Backend, Throttle
 from socialtap.records import TYPE_NAMES, Record, to_dict
 from socialtap.retry import RetryPolicy
@@ -338,7 +339,7 @@ def prepare(task: Task, *, plugin_manager: pluggy.PluginManager | None = None) -
         params = validate_params(stream.params, {**raw, **placeholder})
     else:
         params = validate_params(stream.params, raw)
-    credentials = resolve_credentials(vendor, task.credentials)
+    credentials = credentials_for(vendor, stream, task.credentials, resolve_credentials)
     base_url = resolve_base_url(vendor, options.base_url)
     Backend.resolve(options.rate_limit_db, options.rate_limit_url)  # a bad bucket location fails here, not mid-run
     base = base_identity(vendor, base_url, options)
@@ -380,14 +381,14 @@ def run_secrets(prepared: Prepared, auth: Any = None) -> frozenset[str]:
     vendor's auth derives from them (the header, Basic's base64 and key:secret); see
     :func:`socialtap.secrets.secret_values`. The engine and the state file use the same set."""
     if auth is None:
-        auth = prepared.plugin_manager.hook.socialtap_auth(vendor=prepared.vendor, credentials=dict(prepared.credentials))
+        auth = auth_for(prepared.plugin_manager, prepared.vendor, prepared.stream, prepared.credentials)
     return secret_values(prepared.credentials, scheme=prepared.vendor.auth, auth=auth)
 
 
 def make_engine(prepared: Prepared) -> Engine:
     pm = prepared.plugin_manager
     vendor = prepared.vendor
-    auth = pm.hook.socialtap_auth(vendor=vendor, credentials=dict(prepared.credentials))
+    auth = auth_for(pm, vendor, prepared.stream, prepared.credentials)
     if auth is None:
         raise ConfigError(f"no plugin builds auth for {vendor.name}; is its plugin installed?")
     env_hint = " / ".join(vendor.env_var(name) for group in vendor.auth.fields() for name in group)

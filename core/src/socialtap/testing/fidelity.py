@@ -16,7 +16,8 @@ examples and hands the pieces to :func:`walk`::
 
 A field is *carried* when its example value appears, with the same type, somewhere in
 the records given for that piece: a top-level field, or inside ``ids``, ``attributes``,
-``dimensions``, ``metrics`` or ``categories`` (at any depth). Give each piece only the
+``dimensions``, ``metrics`` or ``categories`` (at any depth); a ``YYYY-MM-DD`` text is
+also carried by a record's ``datetime.date`` of that day. Give each piece only the
 records built from it, so a value that happens to appear elsewhere does not count.
 
 A record may hold a value in another form than the example does, by design: ids and
@@ -28,6 +29,8 @@ counts as carried when it, or its conversion, reaches the records.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -35,7 +38,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["FieldWalk", "converted", "documented_paths", "leaves", "not_carried", "record_values", "walk"]
+__all__ = ["FieldWalk", "converted", "doc_json_blocks", "documented_paths", "leaves", "not_carried", "record_values", "walk"]
 
 _ROW = re.compile(r"\|\s*`([^`]+)`[^|]*\|\s*(.*?)\s*\|\s*$")
 
@@ -67,6 +70,29 @@ def leaves(value: Any, path: str = "", maps: Iterable[str] = ()) -> list[tuple[s
 def documented_paths(payload: Any, path: str = "", maps: Iterable[str] = ()) -> list[str]:
     """The distinct field paths of an example payload, in the order they first appear."""
     return list(dict.fromkeys(p for p, _ in leaves(payload, path, maps)))
+
+
+def doc_json_blocks(text: str, *, comment: str = "//") -> list[Any]:
+    """The JSON example blocks of a vendor's docs page, in order, parsed.
+
+    A block starts at a line that is just ``{`` and ends at the line that closes it;
+    braces are counted, so a page that does not indent its JSON works too (braces inside
+    strings are not expected in examples). Lines starting with ``comment`` (``// ... more
+    entries``) are left out: the one repair such examples need to be JSON. A block that
+    still is not JSON raises ``json.JSONDecodeError``, so the test names it.
+    """
+    blocks: list[Any] = []
+    current: list[str] | None = None
+    depth = 0
+    for line in text.splitlines():
+        if (current is None and line.strip() != "{") or line.strip().startswith(comment):
+            continue
+        current = [*(current or []), line]
+        depth += line.count("{") - line.count("}")
+        if depth == 0:
+            blocks.append(json.loads("\n".join(current)))
+            current = None
+    return blocks
 
 
 def not_carried(readme: Path | str, heading: str = "Fields not carried") -> dict[str, str]:
@@ -110,8 +136,17 @@ def record_values(records: Iterable[Any]) -> list[Any]:
 
 
 def _is_carried(value: Any, values: Sequence[Any]) -> bool:
-    # Same value and same type: the example's 12 must not be "found" as "12" or True.
-    return any(value == held and type(value) is type(held) for held in values)
+    # Same value and same type: the example's 12 must not be "found" as "12" or True. A
+    # day is the exception: the docs' "2026-01-31" is carried by a record's date, which
+    # every output writes back as exactly that text.
+    return any(
+        (value == held and type(value) is type(held)) or (isinstance(value, str) and _is_day(held) and value == held.isoformat())
+        for held in values
+    )
+
+
+def _is_day(value: Any) -> bool:
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
 
 
 @attrs.frozen
