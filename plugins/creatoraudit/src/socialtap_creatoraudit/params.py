@@ -56,8 +56,9 @@ class VideoRef:
 
     @property
     def dedupe_key(self) -> tuple[str, str]:
-        """What makes two refs one item (``socialtap.batching.dedupe``): kind of id and video."""
-        return ("numeric" if self.kind == "numeric" else "code", self.video)
+        """What makes two refs one item (``socialtap.batching.dedupe``): kind of id and video
+        (a TikTok URL names a numeric id, an Instagram URL a shortcode)."""
+        return ("numeric" if self.kind == "numeric" or self.platform == "tiktok" else "code", self.video)
 
     def __str__(self) -> str:
         return self.given
