@@ -26,7 +26,7 @@ What it does, and what of it the docs say (the rest is our choice, marked *assum
   starts with ``new`` is not scraped yet: its content, counts and scrape times are null.
 
 Faults for tests: ``drop_rate`` drops that fraction of answers *after* the video was
-created (the connection is shut, no status line is sent), drawn per key and attempt
+created (the connection is shut, no status line is sent), drawn per body and attempt
 from the seed, so the same requests meet the same drops whatever the concurrency;
 ``hold_after=N`` holds every creation after the N-th until :meth:`release`, which
 answers the held ones 503 without creating anything (a test can kill a client at a
@@ -149,7 +149,7 @@ class CreatorAuditSandbox(SandboxApp):
                         detail = [_problem("Idempotency-Key", "key already used with a different body", "value_error")]
                         return json_response({"detail": detail}, 422)
                     self.stats["replayed"] += 1
-                    return self.answer(key, seen[2], seen[3])
+                    return self.answer(fingerprint, seen[2], seen[3])
             if self.hold_after is not None and self.stats["created"] >= self.hold_after:
                 self.stats["held"] += 1
                 hold = True
@@ -161,12 +161,14 @@ class CreatorAuditSandbox(SandboxApp):
         if hold:
             self.released.wait()
             return json_response({"detail": "Service Unavailable"}, 503)
-        return self.answer(key or data["id"], status, data)
+        return self.answer(fingerprint, status, data)
 
-    def answer(self, key: str, status: int, data: dict[str, Any]) -> Response | _Dropped:
+    def answer(self, body: str, status: int, data: dict[str, Any]) -> Response | _Dropped:
+        """The answer to a body, or DROPPED: drawn from the seed, the body and how many
+        times it was answered, so a run meets the same drops whatever its concurrency."""
         with self.lock:
-            attempt = self.attempts[key] = self.attempts.get(key, 0) + 1
-            if self.drop_rate and self.rng("drop", key, attempt).random() < self.drop_rate:
+            attempt = self.attempts[body] = self.attempts.get(body, 0) + 1
+            if self.drop_rate and self.rng("drop", body, attempt).random() < self.drop_rate:
                 self.stats["dropped"] += 1
                 return DROPPED
         return json_response({"data": data}, status)
