@@ -38,9 +38,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from socialtap.errors import ConfigError
+from socialtap.errors import ConfigError, PayloadError
 from socialtap.http import Request, Response
 from socialtap.retry import RetrySafety
+from socialtap.secrets import Redactor
 
 if TYPE_CHECKING:
     from socialtap.engine import Engine
@@ -134,7 +135,7 @@ class Ledger:
 
     def __init__(self, path: str | Path, *, secrets: Iterable[str] = ()):
         self.path = Path(path).expanduser()
-        self.secrets = [s for s in secrets if s and len(s) >= 4]
+        self.redactor = Redactor(secrets)
         self._lock = threading.Lock()
         try:
             self.db = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
@@ -157,10 +158,14 @@ class Ledger:
         return Created(key, task, chain, status, json.loads(payload) if payload is not None else None, created_at)
 
     def remember(self, key: str, *, vendor: str, stream: str, base: str, task_id: str, chain: str, response: Response) -> None:
-        """Record that the vendor confirmed ``key`` (first confirmation wins)."""
-        payload: str | None = json.dumps(response.payload)
-        if any(secret in payload for secret in self.secrets):  # type: ignore[operator]
-            payload = None  # the state file never holds a credential; the item stays remembered
+        """Record that the vendor confirmed ``key`` (first confirmation wins).
+
+        The answer is kept with any credential a server echoed in it replaced by ``***``;
+        if one would still show, the answer is not kept at all (the key still is).
+        """
+        payload: str | None = json.dumps(self.redactor.payload(response.payload))
+        if self.redactor.leaks(payload):  # type: ignore[arg-type]
+            payload = None
         with self._lock:
             self.db.execute(
                 "INSERT OR IGNORE INTO created (key, vendor, stream, base, task_id, chain, status, payload, created_at) "
@@ -218,6 +223,13 @@ class WriteSender:
         if seen is not None:
             with self._lock:
                 self.replayed += 1
+            if seen.payload is None:
+                raise PayloadError(
+                    f"{self.vendor} {self.stream}: {request.chain or 'the item'} was created by an earlier run "
+                    f"({self.write.idempotency_header} {key}), so it is not sent again; its answer could not be kept "
+                    f"(it held a credential), so there are no records for it. Check it at the vendor.",
+                    vendor=self.vendor,
+                )
             return Response(status=seen.status, url=self.engine.url_of(request), payload=seen.payload)
         # Keyed, so safe to send again on any failure waiting can fix: the vendor answers
         # a repeated key with the object it created the first time.
