@@ -47,7 +47,8 @@ def not_carried() -> dict[str, str]:
     readme = ROOT / "README.md"
     text = readme.read_text() if readme.exists() else ""
     start = text.find("### CreatorAudit")
-    section = text[start : text.find("\n### ", start + 1)] if start >= 0 else ""
+    ends = [i for i in (text.find("\n### ", start + 1), text.find("\n## ", start + 1)) if i > 0]
+    section = text[start : min(ends, default=len(text))] if start >= 0 else ""
     return fidelity.not_carried(section if "Fields not carried" in section else PLUGIN_README)
 
 
