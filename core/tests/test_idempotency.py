@@ -4,7 +4,9 @@ Counted at loopback servers, through the runner."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
 import threading
 
 import attrs
@@ -14,7 +16,10 @@ from hypothesis import strategies as st
 from werkzeug.wrappers import Request as WsgiRequest
 from werkzeug.wrappers import Response as WsgiResponse
 
-from socialtap import Options, Relation, Stream, Task, Vendor, hookimpl, iter_records
+sys.path.insert(0, os.path.dirname(__file__))
+from engine_support import VendorPlugin
+
+from socialtap import Options, Relation, Stream, Task, Vendor, iter_records
 from socialtap.auth import Bearer
 from socialtap.declarations import Credential
 from socialtap.errors import VendorError
@@ -52,15 +57,6 @@ def vendor(write: Write | None) -> Vendor:
     )
 
 
-class VendorPlugin:
-    def __init__(self, declared: Vendor):
-        self.declared = declared
-
-    @hookimpl
-    def socialtap_register_vendors(self, register):
-        register(self.declared)
-
-
 class Things:
     """``POST /api/things``: scripted statuses first, then creates (dedup by key only if ``dedup``)."""
 
@@ -89,7 +85,8 @@ class Things:
 
 def run(base_url, state, write=Write(), names=("a",), **params):
     pm = make_plugin_manager(extra=(VendorPlugin(vendor(write)),))
-    options = Options(base_url=base_url, state=str(state), max_attempts=3, backoff_initial=0.01)
+    # One chain at a time: the server numbers what it creates in arrival order.
+    options = Options(base_url=base_url, state=str(state), max_attempts=3, backoff_initial=0.01, concurrency=1)
     task = Task("writer", "create", {"name": list(names), **params}, {"token": TOKEN}, options)
     return [r.other_id for r in iter_records(task, plugin_manager=pm)]
 

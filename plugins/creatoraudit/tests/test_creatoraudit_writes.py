@@ -158,6 +158,13 @@ def test_a_409_with_the_original_object_is_success(tmp_path):
     assert posts(first)[0].post_id == posts(second)[0].post_id
 
 
+def one_video(url: str, tmp_path: Path, **options: Any) -> Task:
+    """A task tracking one TikTok video against a bare server at ``url``."""
+    options = {"state": str(tmp_path / "s.sqlite"), "backoff_initial": 0.01, **options}
+    params = {"platform": "tiktok", "identifier": ["7301"]}
+    return Task("creatoraudit", "track_video", params, {"token": TEST_TOKEN}, Options(base_url=url + "/v2", **options))
+
+
 def answering(status: int, body: Any) -> Callable[..., Any]:
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         data = json.dumps(body).encode()
@@ -182,32 +189,16 @@ def answering(status: int, body: Any) -> Callable[..., Any]:
 )
 def test_error_answers_are_typed_and_sent_once(tmp_path, status, body, error, words):
     recorder = Recorder(answering(status, body))
-    with serve_app(recorder) as served:
-        task = Task(
-            "creatoraudit",
-            "track_video",
-            {"platform": "tiktok", "identifier": ["7301"]},
-            {"token": TEST_TOKEN},
-            Options(base_url=served.url + "/v2", state=str(tmp_path / "s.sqlite"), backoff_initial=0.01),
-        )
-        with pytest.raises(error) as caught:
-            list(iter_records(task, plugin_manager=make_plugin_manager()))
+    with serve_app(recorder) as served, pytest.raises(error) as caught:
+        list(iter_records(one_video(served.url, tmp_path), plugin_manager=make_plugin_manager()))
     text = "\n".join([str(caught.value), *getattr(caught.value, "problems", [])])
     assert words in text and len(recorder.keys) == 1
 
 
 def test_5xx_until_the_end_is_a_vendor_error_and_nothing_is_remembered(tmp_path):
     recorder = Recorder(answering(503, {"detail": "down"}))
-    with serve_app(recorder) as served:
-        task = Task(
-            "creatoraudit",
-            "track_video",
-            {"platform": "tiktok", "identifier": ["7301"]},
-            {"token": TEST_TOKEN},
-            Options(base_url=served.url + "/v2", state=str(tmp_path / "s.sqlite"), backoff_initial=0.01, max_attempts=3),
-        )
-        with pytest.raises(VendorError, match="gave up after 3 attempt"):
-            list(iter_records(task, plugin_manager=make_plugin_manager()))
+    with serve_app(recorder) as served, pytest.raises(VendorError, match="gave up after 3 attempt"):
+        list(iter_records(one_video(served.url, tmp_path, max_attempts=3), plugin_manager=make_plugin_manager()))
     assert len(recorder.keys) == 3 and len(set(recorder.keys)) == 1
     with sqlite3.connect(tmp_path / "s.sqlite") as db:
         assert db.execute("SELECT COUNT(*) FROM created").fetchone()[0] == 0
