@@ -146,15 +146,7 @@ def test_the_records_say_where_each_field_went():
         "total_views": data["total_views"],
         "total_plays": data["total_plays"],
     }
-    for name in (
-        "is_active",
-        "scrape_interval_hours",
-        "metadata",
-        "added_at",
-        "updated_at",
-        "first_scrape_time",
-        "last_scrape_time",
-    ):
+    for name in "is_active scrape_interval_hours metadata added_at updated_at first_scrape_time last_scrape_time".split():
         assert post.attributes[name] == data[name], name  # the tracking settings, where a user finds them
     assert (account.account_id, account.username, account.ids) == (
         data["account_id"],
