@@ -17,6 +17,7 @@ import importlib.util
 import inspect
 import json
 import logging
+import os
 import traceback
 from pathlib import Path
 from urllib.parse import quote, quote_plus
@@ -98,7 +99,8 @@ def run_surface(surface, vendor, stream, params, base_url, tmp_path, cli):
     """Run one surface once; yield (what, its text, whether it succeeded)."""
     if surface.startswith("cli"):
         args = ["run", vendor, stream, "--params", json.dumps(params), "--base-url", base_url, "--max-pages", "1"]
-        args += ["--state", str(tmp_path / "cli-state.sqlite"), "-o", str(tmp_path / "cli-out.jsonl")]
+        state = os.environ.get("SOCIALTAP_STATE") or str(tmp_path / "cli-state.sqlite")
+        args += ["--state", state, "-o", str(tmp_path / "cli-out.jsonl")]
         result = cli.invoke(main, [*args, *surface.split()[1:]], catch_exceptions=True)
         ok = result.exit_code == 0
         yield "stdout", result.stdout, ok
@@ -205,6 +207,9 @@ def test_no_secret_in_any_output(vendor, tmp_path, caplog, monkeypatch):
         for surface, modes in SURFACES.items():
             for mode in modes:
                 echo.status = mode
+                # A state file per run: a write stream's ledger would otherwise answer a rerun
+                # of the same task itself, and the server (with its echo) would not be asked.
+                monkeypatch.setenv("SOCIALTAP_STATE", str(tmp_path / f"state-{surface}-{mode}.sqlite".replace(" ", "-")))
                 for where, text, ok in run_surface(surface, vendor, stream, params, sandbox.base_url, tmp_path, cli):
                     texts.append((f"{surface} {mode} {where}", text))
                     assert ok == (mode is None), (surface, mode, text[-500:])

@@ -22,6 +22,7 @@ from socialtap.retry import IDEMPOTENT_METHODS, RetrySafety
 if TYPE_CHECKING:
     from socialtap.auth import AuthScheme
     from socialtap.http import Request
+    from socialtap.idempotency import Write
     from socialtap.pagination import Paginator
     from socialtap.records import Record
     from socialtap.terms import DataTerms
@@ -121,6 +122,11 @@ class Stream:
       header may always be retried, whatever the stream says.
     - ``public``: the vendor documents the endpoint as public: it runs with no
       credential set and is sent without credentials (see :mod:`socialtap.public`).
+    - ``write``: the stream creates something at the vendor (:class:`~socialtap.idempotency.Write`):
+      every request carries an idempotency key derived from the task and the item, is
+      retried only with it, and is remembered in the state file once the vendor confirms
+      it, so retries and reruns never create it twice. Not with ``retry``/``idempotent``
+      or ``pagination`` (one request per item).
 
     A contradictory declaration (``fan_out`` and ``batch`` together, a name that is not
     a field of ``params``, ``idempotent=True`` with ``retry="never"``, a paginator class
@@ -145,9 +151,15 @@ class Stream:
     comma_joined: frozenset[str] = attrs.field(factory=frozenset, converter=frozenset)
     retry: RetrySafety | None = attrs.field(default=None, converter=attrs.converters.optional(RetrySafety))
     public: bool = False
+    write: Write | None = None
 
     def __attrs_post_init__(self) -> None:
         where = f"Stream {self.name!r}"
+        if self.write is not None and (self.retry is not None or self.idempotent is not None or self.pagination):
+            raise ValueError(
+                f"{where}: a write is retried by its idempotency key and sends one request per item; "
+                f"drop retry=, idempotent= and pagination="
+            )
         if self.fan_out and self.batch:
             raise ValueError(
                 f"{where}: fan_out={self.fan_out!r} and batch={self.batch!r} cannot both split the params; choose one"
@@ -173,7 +185,8 @@ class Stream:
 
     @property
     def retry_safety(self) -> RetrySafety:
-        """Which failed attempts may be sent again: ``retry``, else ``idempotent``, else by method."""
+        """Which failed attempts may be sent again: ``retry``, else ``idempotent``, else by
+        method (a write: ``NEVER`` unless keyed, which its sender does)."""
         declared = self.retry or RetrySafety.from_idempotent(self.idempotent)
         if declared is not None:
             return declared

@@ -225,22 +225,30 @@ class Engine:
     def url_of(self, request: Request) -> str:
         return resolve_url(self.base_url, request.url)
 
-    def fetch(self, request: Request, *, idempotent: bool | None = None, retry: RetrySafety | None = None) -> Response:
+    def fetch(
+        self,
+        request: Request,
+        *,
+        idempotent: bool | None = None,
+        retry: RetrySafety | None = None,
+        accept: frozenset[int] = frozenset(),
+    ) -> Response:
         """Send with rate limiting and retries; the response, or the typed error of the last attempt.
 
         ``retry`` is the stream's word (``Stream.retry_safety``); ``idempotent`` the older
         spelling (True: ``ALWAYS``, False: ``NEVER``); neither means "by method". A
-        request with an ``Idempotency-Key`` header may always be retried.
+        request with an ``Idempotency-Key`` header may always be retried. ``accept``:
+        non-2xx statuses that are an answer, not an error (a write's 409 "exists already").
         """
         if retry is None:
             retry = RetrySafety.from_idempotent(idempotent)
         try:
-            return self._fetch(request, retry)
+            return self._fetch(request, retry, accept)
         except Exception as exc:
             self.redact_error(exc)
             raise
 
-    def _fetch(self, request: Request, retry: RetrySafety | None) -> Response:
+    def _fetch(self, request: Request, retry: RetrySafety | None, accept: frozenset[int] = frozenset()) -> Response:
         policy = self.options.retry
         safety = policy.safety(request.method, request.headers, retry)
         attempts = 0
@@ -267,7 +275,8 @@ class Engine:
                 if response.status == 429 and retry_after and self.throttle is not None:
                     self.throttle.pause(retry_after)
                 raise RetryableFailure(self.error_for(request, response), retry_after)
-            self.raise_for_status(request, response)
+            if response.status not in accept or isinstance(response.payload, _NotJson):
+                self.raise_for_status(request, response)
             return response
 
         started = time.monotonic()

@@ -49,6 +49,7 @@ from socialtap.errors import (
     SocialtapError,
 )
 from socialtap.http import Request, page_key, resolve_url, unsafe_reason
+from socialtap.idempotency import Ledger, WriteSender
 from socialtap.incremental import bookmark_id, plan_window, without_window
 from socialtap.incremental import check_options as check_window_options
 from socialtap.outputs import apply_retention, check_output, log_run, open_writer, output_lock
@@ -433,8 +434,11 @@ def state_path(options: Options) -> str | None:
 
 
 def open_state(prepared: Prepared) -> StateStore | None:
-    """The task's state file (:func:`state_path`), or None."""
+    """The task's state file (:func:`state_path`; for a write stream always one, as its
+    ledger of created items lives there), or None."""
     path = state_path(prepared.task.options)
+    if path is None and prepared.stream.write is not None:
+        path = str(default_state_path())
     if path is None:
         return None
     return StateStore(path, secrets=run_secrets(prepared))
@@ -477,8 +481,32 @@ def records_digest(records: list[Record]) -> str:
     return hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def write_sender(prepared: Prepared, engine: Engine, store: StateStore | None) -> WriteSender | None:
+    """The sender of a write stream's requests (keys, keyed retries, the ledger in the
+    state file: see :mod:`socialtap.idempotency`), or None for a stream that only reads."""
+    write = prepared.stream.write
+    if write is None:
+        return None
+    ledger = Ledger(store.path, secrets=run_secrets(prepared)) if store is not None else None
+    return WriteSender(
+        engine,
+        write,
+        vendor=prepared.vendor.name,
+        stream=prepared.stream.name,
+        base=prepared.base,
+        task_id=prepared.task_id,
+        ledger=ledger,
+    )
+
+
 def iter_chain_pages(
-    prepared: Prepared, engine: Engine, request: Request, *, pages_before: int = 0, stop: threading.Event | None = None
+    prepared: Prepared,
+    engine: Engine,
+    request: Request,
+    *,
+    pages_before: int = 0,
+    stop: threading.Event | None = None,
+    writes: WriteSender | None = None,
 ) -> Iterator[_Page]:
     """One chain, page after page: each page's records and the request of the next (None at the end).
 
@@ -505,7 +533,7 @@ def iter_chain_pages(
                 vendor=vendor.name,
             )
         fetched.add(key)
-        response = engine.fetch(current, retry=stream.retry_safety)
+        response = writes.send(current) if writes is not None else engine.fetch(current, retry=stream.retry_safety)
         pages += 1
         records = list(hook.socialtap_normalize(vendor=vendor, stream=stream, request=current, payload=response.payload) or ())
         if records:
@@ -616,7 +644,8 @@ def _run_prepared(
 ) -> Iterator[Record]:
     started = time.monotonic()
     engine = make_engine(prepared)
-    runner = _ChainRunner(prepared, engine, report, store, checkpoint, output, saved or {})
+    writes = write_sender(prepared, engine, store)
+    runner = _ChainRunner(prepared, engine, report, store, checkpoint, output, saved or {}, writes)
     try:
         yield from runner.records()
     except Exception as exc:
@@ -628,6 +657,10 @@ def _run_prepared(
         runner.shutdown()
         if runner.dropped:
             report.warnings.append(dropped_warning(prepared.vendor, runner.dropped))
+        if writes is not None:
+            report.warnings.extend(filter(None, [writes.warning()]))
+            if writes.ledger is not None:
+                writes.ledger.close()
         report.requests, report.bytes = engine.requests_sent, engine.bytes_received
         report.retries, report.rate_limit_waits = engine.retries, engine.rate_limit_waits
         report.rate_limit_wait_seconds = round(engine.rate_limit_wait_seconds, 3)
@@ -647,8 +680,10 @@ class _ChainRunner:
         checkpoint: Callable[[], Any] | None,
         output: OutputKey | None = None,
         saved: Mapping[str, Checkpoint] | None = None,
+        writes: WriteSender | None = None,
     ):
         self.prepared = prepared
+        self.writes = writes
         self.output = output
         self.saved = dict(saved or {})
         self.engine = engine
@@ -709,7 +744,10 @@ class _ChainRunner:
 
     def _work(self, box: queue.Queue, chain: ChainReport, request: Request) -> None:
         try:
-            for page in iter_chain_pages(self.prepared, self.engine, request, pages_before=chain.pages, stop=self.stop):
+            pages = iter_chain_pages(
+                self.prepared, self.engine, request, pages_before=chain.pages, stop=self.stop, writes=self.writes
+            )
+            for page in pages:
                 if not self._put(box, page):
                     return
         except _Stopped:
