@@ -217,7 +217,7 @@ class Vendor:
     status_errors: Mapping[int, type[SocialtapError]] = attrs.field(factory=dict)
     # What the user should do about a status at this vendor (Metrika: a 404 means a wrong
     # base URL, not a wrong id). Replaces the engine's generic advice after the quoted
-    # body; the error class stays the engine's. Not used for 400/422 or status_errors.
+    # body; the error class stays the engine's (or status_errors'). Not used for 400/422.
     status_advice: Mapping[int, str] = attrs.field(factory=dict)
     # A zero-argument function: seconds to wait after a 429 without Retry-After, where the
     # vendor documents when its window resets (Metrika: the next minute). It counts like a

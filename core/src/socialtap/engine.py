@@ -440,7 +440,9 @@ class Engine:
         tags = {"vendor": self.vendor.name, "status": status}
         mapped = self.vendor.status_errors.get(status)
         if mapped is not None:
-            return self.redact_error(mapped(f"{where}: {detail}", **tags))
+            # A re-mapped status has no generic advice; the vendor's own says what to do.
+            advice = self.vendor.status_advice.get(status)
+            return self.redact_error(mapped(f"{where}: {detail}" + (f". {advice}" if advice else ""), **tags))
         if status in (400, 422):
             problems = _problems(response.payload, self.redactor) or [detail]
             error = ConfigError(f"{where}: the vendor rejected the request; fix the params", problems=problems, **tags)
