@@ -21,6 +21,8 @@ from socialtap.retry import IDEMPOTENT_METHODS, RetrySafety
 
 if TYPE_CHECKING:
     from socialtap.auth import AuthScheme
+    from socialtap.chains import Parent
+    from socialtap.credits import Pricing
     from socialtap.http import Request
     from socialtap.pagination import Paginator
     from socialtap.records import Record
@@ -119,6 +121,9 @@ class Stream:
       (a read-only POST search), ``False`` is ``retry="never"``. Give one or the other;
       both are accepted when they agree. A request carrying an ``Idempotency-Key``
       header may always be retried, whatever the stream says.
+    - ``parent``: where the ``fan_out`` param's values may come from instead
+      (:class:`~socialtap.chains.Parent`): a task giving the parent's params runs the
+      parent stream first and fans out over what its records hold (search -> analytics).
 
     A contradictory declaration (``fan_out`` and ``batch`` together, a name that is not
     a field of ``params``, ``idempotent=True`` with ``retry="never"``, a paginator class
@@ -142,6 +147,7 @@ class Stream:
     window: Window | None = None
     comma_joined: frozenset[str] = attrs.field(factory=frozenset, converter=frozenset)
     retry: RetrySafety | None = attrs.field(default=None, converter=attrs.converters.optional(RetrySafety))
+    parent: Parent | None = None
 
     def __attrs_post_init__(self) -> None:
         where = f"Stream {self.name!r}"
@@ -201,6 +207,9 @@ class Vendor:
     - ``sandbox``: a zero-argument function returning the vendor's offline emulator.
     - ``terms``: the vendor's data terms (:class:`~socialtap.terms.DataTerms`): which record
       fields are personal data and how long its data may be kept; the core honours them.
+    - ``pricing``: how a call's cost in credits is asked without spending
+      (:class:`~socialtap.credits.OptionsProbe`); the core then prices, budgets and counts
+      every call (:mod:`socialtap.credits`). None: calls are not priced.
     """
 
     name: str
@@ -228,6 +237,7 @@ class Vendor:
     # only when a sandbox is served, so the emulator's code is imported only then.
     sandbox: Callable[[], Any] | None = None
     terms: DataTerms | None = None
+    pricing: Pricing | None = None
 
     @property
     def env_prefix(self) -> str:

@@ -37,6 +37,8 @@ import attrs
 import pluggy
 
 from socialtap import clock
+from socialtap.chains import Parent
+from socialtap.credits import BudgetExceeded, CreditLedger
 from socialtap.declarations import RateLimit, Stream, Vendor
 from socialtap.engine import DEFAULT_RESPONSE_TIMEOUT, Engine, EngineOptions, user_agent
 from socialtap.errors import (
@@ -121,6 +123,10 @@ class Options:
     # forbid (socialtap.terms): keep those fields instead of leaving them out. The env
     # setting SOCIALTAP_<VENDOR>_KEEP_PERSONAL_DATA=1 says the same.
     keep_personal_data: bool = False
+    # The most credits the run may spend, for a vendor that prices its calls
+    # (socialtap.credits): refused before the start when the first pages cost more, stopped
+    # before the call that would pass it. None: no limit (what was spent is still reported).
+    max_credits: float | None = attrs.field(default=None, validator=attrs.validators.optional(attrs.validators.ge(0)))
 
 
 @attrs.frozen
@@ -166,6 +172,8 @@ class RunReport:
     error: str | None = None
     # The date window fetched, {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}, for a stream with one.
     window: dict[str, str] | None = None
+    # Credits spent, retries included, for a vendor that prices its calls (None: it does not).
+    credits: float | None = None
 
     @property
     def total_records(self) -> int:
@@ -200,6 +208,9 @@ class Prepared:
     # The vendor's terms to apply to every record (None: no personal fields to leave out,
     # or the user keeps them: Options.keep_personal_data or the env setting).
     redact: DataTerms | None = None
+    # A chained task (socialtap.chains): the parent stream's task, run first for the
+    # child's ``into`` values; ``params`` holds a stand-in for them until then.
+    parent: Prepared | None = None
 
     def task_info(self) -> TaskInfo:
         """What the state file keeps of this task (never credentials)."""
@@ -325,6 +336,8 @@ def prepare(task: Task, *, plugin_manager: pluggy.PluginManager | None = None) -
     registry = get_registry(plugin_manager)
     vendor = registry.get(task.vendor)
     stream = vendor.stream(task.stream)
+    if stream.parent is not None and stream.parent.applies(task.params):
+        return _prepare_chained(task, stream.parent, pm)
     options = task.options
     check_window_options(stream.window, vendor.name, stream.name, task.params, options)
     raw = dict(task.params)
@@ -375,6 +388,44 @@ def prepare(task: Task, *, plugin_manager: pluggy.PluginManager | None = None) -
     )
 
 
+def _prepare_chained(task: Task, parent: Parent, pm: pluggy.PluginManager) -> Prepared:
+    """A task whose ``parent.into`` comes from the parent stream: both halves validated now."""
+    parent_params, rest = parent.split(task.params, task.stream)
+    first = prepare(attrs.evolve(task, stream=parent.stream, params=parent_params), plugin_manager=pm)
+    # The child's own params are checked with a stand-in for the values the parent will give.
+    child = prepare(attrs.evolve(task, params={**rest, parent.into: [f"(from {parent.stream})"]}), plugin_manager=pm)
+    own = {k: v for k, v in unstructure(child.params).items() if k != parent.into}
+    identity = {"parent": [parent.stream, unstructure(first.params)], **own}
+    return attrs.evolve(
+        child, task=task, parent=first, task_id=task_id(child.vendor.name, child.stream.name, identity, child.base)
+    )
+
+
+def _run_parent(prepared: Prepared, engine: Engine, report: RunReport, dropped: set[str]) -> Iterator[Record]:
+    """Yield the parent stream's records; return the child's Prepared with ``into`` filled (None: nothing found)."""
+    assert prepared.parent is not None and prepared.stream.parent is not None
+    parent = prepared.stream.parent
+    runner = _ChainRunner(prepared.parent, engine, report, None, None)
+    candidates = []
+    try:
+        for record in runner.records():
+            if isinstance(record, parent.record):
+                candidates.append(record)
+            yield record
+    finally:
+        runner.shutdown()
+        dropped |= runner.dropped
+    given = unstructure(prepared.parent.params)
+    values = parent.values(candidates, given)
+    warning = parent.unresolved(given, values, candidates)
+    if warning:
+        report.warnings.append(warning)
+    if not values:
+        return None
+    params = validate_params(prepared.stream.params, {**unstructure(prepared.params), parent.into: values})
+    return attrs.evolve(prepared, params=params, parent=None)
+
+
 def run_secrets(prepared: Prepared, auth: Any = None) -> frozenset[str]:
     """Every string that would reveal the task's credentials: their values plus what the
     vendor's auth derives from them (the header, Basic's base64 and key:secret); see
@@ -403,7 +454,7 @@ def make_engine(prepared: Prepared) -> Engine:
         max_pause=options.max_retry_wait,
         max_total_pause=options.max_rate_limit_wait,
     )
-    return Engine(
+    engine = Engine(
         vendor,
         prepared.base_url,
         auth,
@@ -420,6 +471,11 @@ def make_engine(prepared: Prepared) -> Engine:
         user_agent=user_agent(distribution_of(pm, pm.get_plugin(entry.plugin_name))),
         throttle=throttle,
     )
+    if vendor.pricing is not None:
+        engine.ledger = CreditLedger(
+            vendor.pricing, lambda probe: engine.fetch(probe), budget=options.max_credits, vendor=vendor.name
+        )
+    return engine
 
 
 def state_path(options: Options) -> str | None:
@@ -617,6 +673,13 @@ def _run_prepared(
     engine = make_engine(prepared)
     runner = _ChainRunner(prepared, engine, report, store, checkpoint, output, saved or {})
     try:
+        if engine.ledger is not None and engine.ledger.budget is not None:
+            engine.ledger.check_start(first_requests(prepared.parent or prepared))  # before any billed call
+        if prepared.parent is not None:
+            child = yield from _run_parent(prepared, engine, report, runner.dropped)
+            if child is None:
+                return
+            runner.prepared = child
         yield from runner.records()
     except Exception as exc:
         # The choke point: every error of a run leaves through here, redacted by the engine
@@ -630,6 +693,8 @@ def _run_prepared(
         report.requests, report.bytes = engine.requests_sent, engine.bytes_received
         report.retries, report.rate_limit_waits = engine.retries, engine.rate_limit_waits
         report.rate_limit_wait_seconds = round(engine.rate_limit_wait_seconds, 3)
+        if engine.ledger is not None:
+            report.credits = engine.ledger.spent
         report.duration += time.monotonic() - started
         engine.close()
 
@@ -716,7 +781,9 @@ class _ChainRunner:
         except BaseException as exc:  # handed to the consumer thread, which decides
             # Redacted here, so chain.error and ChainsFailedError are built from clean text.
             self.engine.redact_error(exc)
-            if self.options.fail_fast or isinstance(exc, RUN_LEVEL_ERRORS) or not isinstance(exc, SocialtapError):
+            # A chain at the credit budget stops alone: pages the others already paid for are still written.
+            run_level = isinstance(exc, RUN_LEVEL_ERRORS) and not isinstance(exc, BudgetExceeded)
+            if self.options.fail_fast or run_level or not isinstance(exc, SocialtapError):
                 self.fatal.append(exc)
                 self.stop.set()
             else:
@@ -788,6 +855,9 @@ class _ChainRunner:
         if failures:
             if len(plan) == 1:
                 raise failures[0][1]
+            over_budget = [error for _, error in failures if isinstance(error, BudgetExceeded)]
+            if len(over_budget) == len(failures):
+                raise over_budget[-1]  # the last says what was spent in all
             raise ChainsFailedError(failures)
 
     def _save(self, chain: ChainReport, page: _Page) -> None:

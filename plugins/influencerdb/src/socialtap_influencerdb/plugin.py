@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from socialtap import Account, Credential, Observation, Post, Relation, Stream, Vendor, hookimpl
 from socialtap.auth import TokenPrefix
+from socialtap.chains import Parent
+from socialtap.credits import OptionsProbe
 from socialtap.errors import AuthError, ConfigError, NotFoundError, QuotaError, VendorError
 from socialtap.pagination import NextLink
 from socialtap.sandbox import DocumentedError, Sandbox
@@ -37,6 +39,9 @@ BASE_URL = "https://api.influencerdb.com/v1"
 CHANNEL = "/channels/{id}"
 ANALYTICS = CHANNEL + "/analytics"
 PAGES = NextLink("next")  # Django REST framework: absolute ``next`` links, null on the last page
+# Usernames instead of ids: search them first, fan out over the channels whose username
+# is one of those given (a search also finds look-alikes, which are not fetched).
+FROM_SEARCH = Parent("channel_search", into="id", params=("username", "media"), take="account_id", match="username")
 
 NOT_FOUND_ADVICE = "InfluencerDB knows no channel with this id: check the ids, or find them by username with channel_search."
 NOT_ALLOWED_ADVICE = "The endpoint refused the HTTP method socialtap sent: this is a plugin bug, report it."
@@ -50,6 +55,8 @@ NO_CREDITS_ADVICE = (
 def stream(name: str, path: str, params: type, normalize, records, model: type, description: str, **kwargs) -> Stream:
     """A Stream of this vendor: channel-id streams fan out over ``id``."""
     kwargs.setdefault("fan_out", "id" if "{id}" in path else None)
+    if "{id}" in path:
+        kwargs.setdefault("parent", FROM_SEARCH)
     return Stream(
         name,
         path,
@@ -190,6 +197,7 @@ INFLUENCERDB = Vendor(
     auth=TokenPrefix("token"),
     credentials=(Credential("token", "InfluencerDB API token, sent as Authorization: Token <key>"),),
     streams=STREAMS,
+    pricing=OptionsProbe("credits"),
     status_errors={429: QuotaError},
     status_advice={404: NOT_FOUND_ADVICE, 405: NOT_ALLOWED_ADVICE, 429: NO_CREDITS_ADVICE},
     sandbox=sandbox,
