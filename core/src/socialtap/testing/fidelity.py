@@ -22,6 +22,7 @@ records built from it, so a value that happens to appear elsewhere does not coun
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -104,8 +105,13 @@ def record_values(records: Iterable[Any]) -> list[Any]:
 
 
 def _is_carried(value: Any, values: Sequence[Any]) -> bool:
-    # Same value and same type: the example's 12 must not be "found" as "12" or True.
-    return any(value == held and type(value) is type(held) for held in values)
+    # Same value and same type: the example's 12 must not be "found" as "12" or True. A
+    # documented ISO 8601 date or time is carried by the date or datetime it was read into.
+    return any(
+        (value == held and type(value) is type(held))
+        or (isinstance(value, str) and isinstance(held, (dt.date, dt.datetime)) and value == held.isoformat())
+        for held in values
+    )
 
 
 @attrs.frozen
