@@ -19,7 +19,7 @@ output (they were fetched, and at some vendors paid for).
   param of the same name, ignoring case (``username``): a search that also finds
   ``dior.official`` for ``dior`` does not fan out into strangers. None takes every record.
 
-A task giving ``into`` itself runs the child alone, as before.
+A task giving ``into`` itself runs the child alone, as before; giving both is a ConfigError.
 """
 
 from __future__ import annotations
@@ -51,8 +51,9 @@ class Parent:
             raise ValueError(f"Parent({self.stream!r}): match={self.match!r} must be one of its params {self.params}")
 
     def applies(self, params: Mapping[str, Any]) -> bool:
-        """Whether a task's params ask for the chain: the parent's params given, ``into`` not."""
-        return self.into not in params and any(name in params for name in self.params)
+        """Whether a task's params ask for the chain: some of the parent's params are given
+        (with ``into`` too, :meth:`split` says to choose)."""
+        return any(name in params for name in self.params)
 
     def split(self, params: Mapping[str, Any], child: str) -> tuple[dict[str, Any], dict[str, Any]]:
         """``(parent params, child params)`` of a chained task; ConfigError when both sides are given."""
