@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from socialtap.errors import AuthError, NotFoundError, QuotaError
@@ -42,7 +44,7 @@ class Forbidden:
         if environ["REQUEST_METHOD"] != "GET":
             return self.app(environ, start_response)
         start_response("403 Forbidden", [("Content-Type", "application/json")])
-        return [('{"detail": "%s"}' % self.detail).encode()]
+        return [json.dumps({"detail": self.detail}).encode()]
 
 
 @pytest.mark.parametrize(
