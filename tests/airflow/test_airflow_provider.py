@@ -364,7 +364,7 @@ def test_operator_passes_max_credits_and_a_budget_stop_is_not_retried(airflow_ho
     op = SocialtapOperator(
         task_id="budgeted_views",
         stream="profiles",
-        stream_params={"ids": ["alice"]},
+        stream_params={"profile_id": ["alice"]},
         socialtap_conn_id="socialtap_sandbox",
         destination=str(OUT / "budget" / "profiles.jsonl"),
         max_credits=12,
