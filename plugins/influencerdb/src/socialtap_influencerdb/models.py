@@ -11,11 +11,12 @@ may be absent.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import attrs
 
 Number = int | float
+T = TypeVar("T")
 
 
 def _no_bools(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
@@ -141,16 +142,6 @@ class MentionEntry:
 
 
 @attrs.frozen
-class ChannelMentions:
-    """``GET .../analytics/mentions/incoming`` and ``.../outgoing``."""
-
-    count: int
-    results: list[MentionEntry]
-    next: str | None = None
-    previous: str | None = None
-
-
-@attrs.frozen
 class FollowerChangeEntry:
     """One day of ``follower-changes``; ``change`` is in percent (the docs: "Change in %")."""
 
@@ -161,31 +152,11 @@ class FollowerChangeEntry:
 
 
 @attrs.frozen
-class ChannelFollowerChanges:
-    """``GET .../analytics/follower-changes``."""
-
-    count: int
-    results: list[FollowerChangeEntry]
-    next: str | None = None
-    previous: str | None = None
-
-
-@attrs.frozen
 class EngagedInfluencerEntry:
     """One of the channel's top engaged followers: an id, no username."""
 
     id: str
     profile_picture: str
-
-
-@attrs.frozen
-class ChannelEngagedInfluencers:
-    """``GET .../analytics/engaged``."""
-
-    count: int
-    results: list[EngagedInfluencerEntry]
-    next: str | None = None
-    previous: str | None = None
 
 
 @attrs.frozen
@@ -214,3 +185,22 @@ class Credits:
     """``GET /v1/account/balance``: credits available to the user."""
 
     credits: Number
+
+
+@attrs.frozen
+class AnalyticsPage(Generic[T]):
+    """A DRF page of an analytics list: ``count`` and ``results`` required, ``next`` and
+    ``previous`` documented as optional (mentions, follower changes, engaged influencers)."""
+
+    count: int
+    results: list[T]
+    next: str | None = None
+    previous: str | None = None
+
+
+ChannelMentions = AnalyticsPage[MentionEntry]
+"""``GET .../analytics/mentions/incoming`` and ``.../outgoing``."""
+ChannelFollowerChanges = AnalyticsPage[FollowerChangeEntry]
+"""``GET .../analytics/follower-changes``."""
+ChannelEngagedInfluencers = AnalyticsPage[EngagedInfluencerEntry]
+"""``GET .../analytics/engaged``."""
