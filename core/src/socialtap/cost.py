@@ -29,13 +29,23 @@ def estimate(task: Task, *, plugin_manager: pluggy.PluginManager | None = None) 
             f"{prepared.vendor.title} declares no pricing: socialtap knows of no credits its calls cost; just run it"
         )
     engine = make_engine(prepared)
+    # A chained task: its child's ids are not known before the parent runs, so only the
+    # parent's first pages can be priced.
+    first = prepared.parent or prepared
+    then = None
+    if prepared.parent is not None:
+        then = (
+            f"{prepared.stream.name} for each {prepared.stream.fan_out or 'value'} the {first.stream.name} records "
+            f"give, each call priced when it is resolved (--max-credits bounds the whole run)"
+        )
     try:
         assert engine.ledger is not None
         return Estimate.of(
             engine.ledger,
-            first_requests(prepared),
-            paginated=prepared.stream.pagination is not None,
+            first_requests(first),
+            paginated=first.stream.pagination is not None,
             max_pages=task.options.max_pages,
+            then=then,
         )
     except Exception as exc:
         engine.redact_error(exc)

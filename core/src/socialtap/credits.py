@@ -209,13 +209,22 @@ class Estimate:
     chains: tuple[tuple[str, float], ...]
     paginated: bool = False
     max_pages: int | None = None
+    # A chained task (socialtap.chains) prices its parent's first pages; what follows
+    # depends on what the parent finds, said here in words.
+    then: str | None = None
 
     @classmethod
     def of(
-        cls, ledger: CreditLedger, requests: Iterable[Request], *, paginated: bool = False, max_pages: int | None = None
+        cls,
+        ledger: CreditLedger,
+        requests: Iterable[Request],
+        *,
+        paginated: bool = False,
+        max_pages: int | None = None,
+        then: str | None = None,
     ) -> Estimate:
         """Price each chain's first request with ``ledger`` (probes only: nothing is spent)."""
-        return cls(tuple((r.chain or "main", ledger.price(r)) for r in requests), paginated, max_pages)
+        return cls(tuple((r.chain or "main", ledger.price(r)) for r in requests), paginated, max_pages, then)
 
     @property
     def first_pages(self) -> float:
@@ -224,10 +233,10 @@ class Estimate:
 
     @property
     def most(self) -> float | None:
-        """The most the run can cost: the first pages, or every capped page; None when unbounded."""
-        if not self.paginated:
+        """The most the run can cost: the first pages, or every capped page; None when unbounded (or chained)."""
+        if not self.paginated and self.then is None:
             return self.first_pages
-        if self.max_pages is None:
+        if self.max_pages is None or self.then is not None:
             return None
         return self.first_pages * self.max_pages
 
@@ -238,6 +247,7 @@ class Estimate:
             "first_pages": self.first_pages,
             "most": self.most,
             "further_pages": "estimated at each chain's first page price" if self.paginated else "none",
+            "then": self.then,
         }
 
     def lines(self, label: str) -> list[str]:
@@ -246,7 +256,9 @@ class Estimate:
             f"{label}: {show(self.first_pages)} credits for the first page of {len(self.chains)} chain(s), priced without spending"
         ]
         lines += [f"  {chain}: {show(price)}" for chain, price in self.chains]
-        if not self.paginated:
+        if self.then is not None:
+            lines.append(f"then: {self.then}")
+        elif not self.paginated:
             lines.append(f"total: {show(self.first_pages)} credits (one page per chain)")
         elif self.max_pages is None:
             lines.append(

@@ -186,3 +186,15 @@ def test_the_cli_stops_at_the_budget_with_exit_code_4():
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 4
     assert "10 credits" in result.output and "needs 5" in result.output
+
+
+def test_cost_of_a_chained_task_prices_the_search_and_says_what_follows():
+    with serve_sandbox("influencerdb") as sandbox:
+        task = Task(
+            "influencerdb", "audience", {"username": ["dior", "chanel"]}, sandbox.credentials, Options(base_url=sandbox.base_url)
+        )
+        found = estimate(task)
+        assert sandbox.app.spent == 0 and gets(sandbox.app) == []
+        assert all("/search" in path for method, path in sandbox.app.log)  # no child was probed with a stand-in id
+    assert found.chains == (("username=dior", PRICE), ("username=chanel", PRICE)) and found.most is None
+    assert "audience for each id the channel_search records give" in found.lines("x")[-1]
