@@ -19,6 +19,9 @@ output (they were fetched, and at some vendors paid for).
   param of the same name, ignoring case (``username``): a search that also finds
   ``dior.official`` for ``dior`` does not fan out into strangers. None takes every record.
 
+Checkpoints (``--resume``) cover the child's chains; a resumed chained run searches
+again, as the parent's answer may have changed (at a vendor that bills calls, that costs).
+
 A task giving ``into`` itself runs the child alone, as before; giving both is a ConfigError.
 """
 

@@ -216,9 +216,11 @@ class Prepared:
         """What the state file keeps of this task (never credentials)."""
         window = self.stream.window
         names = (window.start, window.end) if window is not None else ()
-        return TaskInfo(
-            self.task_id, self.vendor.name, self.stream.name, unstructure(self.params), self.base, self.bookmark_id, names
-        )
+        params = unstructure(self.params)
+        if self.parent is not None and self.stream.parent is not None:
+            # A chained task is kept with the params the user gave, not the stand-in for its ids.
+            params = {**{k: v for k, v in params.items() if k != self.stream.parent.into}, **unstructure(self.parent.params)}
+        return TaskInfo(self.task_id, self.vendor.name, self.stream.name, params, self.base, self.bookmark_id, names)
 
     def bookmark(self) -> Bookmark | None:
         """The bookmark a successful incremental run leaves: its window end."""

@@ -112,3 +112,13 @@ def test_the_budget_covers_parent_and_children_together():
         with pytest.raises(BudgetExceeded):
             fetch(sandbox, "audience", {"username": ["dior", "chanel"]}, max_credits=3 * PRICE)
         assert sandbox.app.spent == 3 * PRICE  # two searches and one audience, not the second
+
+
+def test_a_chained_run_keeps_the_users_params_in_the_state_file(tmp_path):
+    import sqlite3
+
+    state = tmp_path / "state.sqlite"
+    with serve_sandbox("influencerdb") as sandbox:
+        fetch(sandbox, "audience", {"username": ["dior"]}, state=str(state))
+    (params,) = sqlite3.connect(state).execute("SELECT params FROM tasks").fetchone()
+    assert "dior" in params and "from channel_search" not in params
