@@ -19,6 +19,10 @@ output (they were fetched, and at some vendors paid for).
   param of the same name, ignoring case (``username``): a search that also finds
   ``dior.official`` for ``dior`` does not fan out into strangers. None takes every record.
 
+Several children of the same parent run together from one task whose stream names them
+all (``"audience,audience_quality,content"``): the parent is fetched (and paid for) once,
+and each child takes the params that are its own.
+
 Checkpoints (``--resume``) cover the child's chains; a resumed chained run searches
 again, as the parent's answer may have changed (at a vendor that bills calls, that costs).
 

@@ -35,7 +35,7 @@ def estimate(task: Task, *, plugin_manager: pluggy.PluginManager | None = None) 
     then = None
     if prepared.parent is not None:
         then = (
-            f"{prepared.stream.name} for each {prepared.stream.fan_out or 'value'} the {first.stream.name} records "
+            f"{prepared.task.stream} for each {prepared.stream.fan_out or 'value'} the {first.stream.name} records "
             f"give, each call priced when it is resolved (--max-credits bounds the whole run)"
         )
     try:

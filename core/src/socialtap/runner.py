@@ -211,6 +211,9 @@ class Prepared:
     # A chained task (socialtap.chains): the parent stream's task, run first for the
     # child's ``into`` values; ``params`` holds a stand-in for them until then.
     parent: Prepared | None = None
+    # More child streams of the same parent in one run (``Task.stream`` "audience,content"):
+    # run after this one, over the same values, so the parent is fetched (and paid) once.
+    siblings: tuple[Prepared, ...] = ()
 
     def task_info(self) -> TaskInfo:
         """What the state file keeps of this task (never credentials)."""
@@ -337,6 +340,8 @@ def prepare(task: Task, *, plugin_manager: pluggy.PluginManager | None = None) -
     pm = plugin_manager or get_plugin_manager()
     registry = get_registry(plugin_manager)
     vendor = registry.get(task.vendor)
+    if "," in task.stream:
+        return _prepare_siblings(task, pm)
     stream = vendor.stream(task.stream)
     if stream.parent is not None and stream.parent.applies(task.params):
         return _prepare_chained(task, stream.parent, pm)
@@ -403,8 +408,44 @@ def _prepare_chained(task: Task, parent: Parent, pm: pluggy.PluginManager) -> Pr
     )
 
 
+def _prepare_siblings(task: Task, pm: pluggy.PluginManager) -> Prepared:
+    """Several child streams of one parent in one run: each validated as a chained task of its own."""
+    vendor = get_registry(pm).get(task.vendor)
+    streams = [vendor.stream(name.strip()) for name in task.stream.split(",")]
+    parents = {stream.parent for stream in streams}
+    parent = streams[0].parent
+    if len(parents) != 1 or parent is None or not parent.applies(task.params):
+        raise ConfigError(
+            f"{task.stream}: several streams run together only as children of one parent stream, given its params "
+            f"(e.g. the usernames a search resolves); run them one by one otherwise"
+        )
+    shared, rest = parent.split(task.params, task.stream)
+    own = {stream.name: {field.name for field in attrs.fields(stream.params)} for stream in streams}
+    unknown = sorted(name for name in rest if not any(name in fields for fields in own.values()))
+    if unknown:
+        raise ConfigError(f"{task.stream}: no stream of the run takes {', '.join(unknown)}", problems=unknown)
+    children = [
+        _prepare_chained(
+            attrs.evolve(task, stream=stream.name, params={**shared, **{k: v for k, v in rest.items() if k in own[stream.name]}}),
+            parent,
+            pm,
+        )
+        for stream in streams
+    ]
+    first, *others = children
+    identity = [child.task_id for child in children]
+    return attrs.evolve(first, task=task, siblings=tuple(others), task_id=task_id(vendor.name, task.stream, identity, first.base))
+
+
+def _resolved(prepared: Prepared, values: list[str]) -> Prepared:
+    """A chained task's child with its ``into`` param holding ``values``."""
+    assert prepared.stream.parent is not None
+    params = validate_params(prepared.stream.params, {**unstructure(prepared.params), prepared.stream.parent.into: values})
+    return attrs.evolve(prepared, params=params, parent=None, siblings=())
+
+
 def _run_parent(prepared: Prepared, engine: Engine, report: RunReport, dropped: set[str]) -> Iterator[Record]:
-    """Yield the parent stream's records; return the child's Prepared with ``into`` filled (None: nothing found)."""
+    """Yield the parent stream's records; return the values they give the child (empty: nothing found)."""
     assert prepared.parent is not None and prepared.stream.parent is not None
     parent = prepared.stream.parent
     runner = _ChainRunner(prepared.parent, engine, report, None, None)
@@ -422,10 +463,7 @@ def _run_parent(prepared: Prepared, engine: Engine, report: RunReport, dropped: 
     warning = parent.unresolved(given, values, candidates)
     if warning:
         report.warnings.append(warning)
-    if not values:
-        return None
-    params = validate_params(prepared.stream.params, {**unstructure(prepared.params), parent.into: values})
-    return attrs.evolve(prepared, params=params, parent=None)
+    return values
 
 
 def run_secrets(prepared: Prepared, auth: Any = None) -> frozenset[str]:
@@ -609,7 +647,7 @@ def iter_records(
     if report is None:
         report = RunReport(prepared.vendor.name, prepared.stream.name, prepared.task_id)
     else:
-        report.vendor, report.stream, report.task_id = prepared.vendor.name, prepared.stream.name, prepared.task_id
+        report.vendor, report.stream, report.task_id = prepared.vendor.name, prepared.task.stream, prepared.task_id
     report.window = _window_dict(prepared)
     store = open_state(prepared)
     try:
@@ -677,12 +715,21 @@ def _run_prepared(
     try:
         if engine.ledger is not None and engine.ledger.budget is not None:
             engine.ledger.check_start(first_requests(prepared.parent or prepared))  # before any billed call
+        values: list[str] = []
         if prepared.parent is not None:
-            child = yield from _run_parent(prepared, engine, report, runner.dropped)
-            if child is None:
+            values = yield from _run_parent(prepared, engine, report, runner.dropped)
+            if not values:
                 return
-            runner.prepared = child
+            runner.prepared = _resolved(prepared, values)
         yield from runner.records()
+        for sibling in prepared.siblings:
+            # Checkpoints cover the first child stream; the others run whole.
+            other = _ChainRunner(_resolved(sibling, values), engine, report, None, None)
+            try:
+                yield from other.records()
+            finally:
+                other.shutdown()
+                runner.dropped |= other.dropped
     except Exception as exc:
         # The choke point: every error of a run leaves through here, redacted by the engine
         # that knows the secrets, before any surface (CLI, serve, n8n, Airflow) shows it.
@@ -955,7 +1002,7 @@ def run_to_output(
                 start = store.start(prepared.task_id, key, resume=options.resume)
             # Set only now: a caller (the CLI) reads a task id as "the run started", so an
             # output or state problem found above is reported alone, without a summary.
-            report.vendor, report.stream, report.task_id = prepared.vendor.name, prepared.stream.name, prepared.task_id
+            report.vendor, report.stream, report.task_id = prepared.vendor.name, prepared.task.stream, prepared.task_id
             report.window = _window_dict(prepared)
             report.warnings.extend(start.warnings)
             if start.complete:

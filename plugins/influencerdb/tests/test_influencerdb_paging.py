@@ -122,3 +122,33 @@ def test_a_chained_run_keeps_the_users_params_in_the_state_file(tmp_path):
         fetch(sandbox, "audience", {"username": ["dior"]}, state=str(state))
     (params,) = sqlite3.connect(state).execute("SELECT params FROM tasks").fetchone()
     assert "dior" in params and "from channel_search" not in params
+
+
+def test_one_search_feeds_several_analytics_streams_in_one_run():
+    with serve_sandbox("influencerdb") as sandbox:
+        records, report = fetch(
+            sandbox, "audience,audience_quality,follower_changes", {"username": ["dior", "chanel"], "period": 180}
+        )
+        app = sandbox.app
+        assert len([p for m, p in app.log if m == "GET" and "/search" in p]) == 2  # searched once, not per stream
+        assert report.credits == app.spent == (2 + 2 * 3) * PRICE
+    assert report.stream == "audience,audience_quality,follower_changes"
+    metrics = {r.metric for r in records if isinstance(r, Observation)}
+    assert {"audience_share", "quality_grade", "follower_change"} <= metrics
+    changes = [r for r in records if isinstance(r, Observation) and r.metric == "follower_change"]
+    assert len(changes) == 2 * 6  # period=180 reached follower_changes alone: 6 entries per channel
+
+
+@pytest.mark.parametrize(
+    ("stream", "params", "says"),
+    [
+        ("audience,balance", {"username": ["dior"]}, "children of one parent"),
+        ("audience,content", {"id": [CHANNEL_ID]}, "children of one parent"),
+        ("audience,content", {"username": ["dior"], "colour": "red"}, "no stream of the run takes colour"),
+    ],
+)
+def test_several_streams_are_checked_before_any_request(stream, params, says):
+    with serve_sandbox("influencerdb") as sandbox:
+        with pytest.raises(ConfigError, match=says):
+            fetch(sandbox, stream, params)
+        assert sandbox.app.log == []
