@@ -31,6 +31,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
+
 from socialtap.errors import PayloadError
 from socialtap.records import Account, Observation, Post, Record, Relation, observation, utcnow
 from socialtap_influencerdb import models
@@ -135,15 +137,9 @@ def normalize_quality(payload: models.ChannelAudienceQuality, request: Any) -> I
     """The quality grade and its five distribution buckets, under the vendor's names."""
     entity = channel_id(request)
     fetched = utcnow()
-    values = {"quality_grade": payload.quality_grade, **_fields(payload.quality_distribution)}
+    values = {"quality_grade": payload.quality_grade, **attrs.asdict(payload.quality_distribution)}
     for name, value in values.items():
         yield observation(VENDOR, PLATFORM, "account", entity, name, value, fetched_at=fetched)
-
-
-def _fields(instance: Any) -> dict[str, Any]:
-    import attrs
-
-    return attrs.asdict(instance)
 
 
 def _mentions(relation: str):
