@@ -878,7 +878,9 @@ class _ChainRunner:
                 item = self._next(box_now)
                 if isinstance(item, _Failed):
                     error = item.error
-                    chain.status, chain.error = "failed", f"{type(error).__name__}: {error}"
+                    # A chain at the credit budget did not fail: it was stopped before spending more.
+                    chain.status = "stopped" if isinstance(error, BudgetExceeded) else "failed"
+                    chain.error = f"{type(error).__name__}: {error}"
                     failures.append((chain.chain or "main", error))  # type: ignore[arg-type]
                     done += 1
                     break

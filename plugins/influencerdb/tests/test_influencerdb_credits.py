@@ -198,3 +198,15 @@ def test_cost_of_a_chained_task_prices_the_search_and_says_what_follows():
         assert all("/search" in path for method, path in sandbox.app.log)  # no child was probed with a stand-in id
     assert found.chains == (("username=dior", PRICE), ("username=chanel", PRICE)) and found.most is None
     assert "audience for each id the channel_search records give" in found.lines("x")[-1]
+
+
+def test_resume_after_a_budget_stop_pays_only_for_the_pages_left(tmp_path):
+    out, state = tmp_path / "content.jsonl", str(tmp_path / "state.sqlite")
+    with serve_sandbox("influencerdb") as sandbox:
+        with pytest.raises(BudgetExceeded):
+            run_to_output(content_task(sandbox, [CHANNEL_ID], max_credits=2 * PRICE, state=state), "jsonl", str(out))
+        report = run_to_output(
+            content_task(sandbox, [CHANNEL_ID], max_credits=2 * PRICE, state=state, resume=True), "jsonl", str(out)
+        )
+        assert report.credits == PRICE and sandbox.app.spent == 3 * PRICE
+    assert len(out.read_text().splitlines()) == 25
