@@ -48,6 +48,24 @@ def parse_param_pairs(pairs: Iterable[str], flag: str = "-p") -> dict[str, Any]:
     return params
 
 
+def task_params(params_json: str | None, pairs: Iterable[str]) -> dict[str, Any]:
+    """A task's params from ``--params JSON`` and ``-p key=value`` pairs (the pairs win)."""
+    params: dict[str, Any] = {}
+    if params_json:
+        try:
+            given = json.loads(params_json)
+        except ValueError as exc:
+            raise ConfigError(f"--params is not valid JSON: {exc}") from None
+        if not isinstance(given, dict):
+            raise ConfigError(
+                f'--params must be a JSON object like \'{{"profile_id": "123"}}\', got {json_kind(given)}'
+                " (use -p key=value for single params)"
+            )
+        params.update(given)
+    params.update(parse_param_pairs(pairs))
+    return params
+
+
 def json_kind(value: Any) -> str:
     """How JSON names a parsed value's type, for messages (``null``, ``an array``, ...)."""
     if value is None:
@@ -231,14 +249,31 @@ def streams(vendor: str, as_json: bool) -> None:
     help="An option of the sandbox's app factory (with --sandbox), e.g. rate_limit=2; JSON values parse.",
 )
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop each chain after N pages.")
+@click.option(
+    "--max-credits",
+    type=click.FloatRange(min=0),
+    help="Spend at most N credits (vendors that price calls): refuse to start or stop before passing it.",
+)
 @click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True, help="Chains fetched at once.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failing chain instead of finishing the others.")
-@click.option("--state", "state_path", metavar="PATH", envvar="SOCIALTAP_STATE", help="Checkpoint file [default: user state dir].")
+@click.option(
+    "--state", "state_path", metavar="PATH", envvar="SOCIALTAP_STATE", help="Checkpoint file [default: user state dir]."
+)
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of the same task after its last written page.")
-@click.option("--incremental", is_flag=True, help="Fetch the date window from the last successful run's end (minus --lookback) to today.")
+@click.option(
+    "--incremental", is_flag=True, help="Fetch the date window from the last successful run's end (minus --lookback) to today."
+)
 @click.option("--start", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day of the first --incremental window.")
-@click.option("--lookback", "lookback", type=click.IntRange(min=0), metavar="DAYS", help="Days an --incremental run refetches before its bookmark.")
-@click.option("--rate-limit-db", metavar="PATH", envvar="SOCIALTAP_RATE_LIMIT_DB", help="SQLite rate-limit bucket shared by processes.")
+@click.option(
+    "--lookback",
+    "lookback",
+    type=click.IntRange(min=0),
+    metavar="DAYS",
+    help="Days an --incremental run refetches before its bookmark.",
+)
+@click.option(
+    "--rate-limit-db", metavar="PATH", envvar="SOCIALTAP_RATE_LIMIT_DB", help="SQLite rate-limit bucket shared by processes."
+)
 @click.option("--rate-limit-url", metavar="URL", envvar="SOCIALTAP_RATE_LIMIT_URL", help="redis://… bucket shared by machines.")
 @click.option(
     "--keep-personal-data",
@@ -257,6 +292,7 @@ def run(
     sandbox: bool,
     sandbox_pairs: tuple[str, ...],
     max_pages: int | None,
+    max_credits: float | None,
     concurrency: int,
     fail_fast: bool,
     state_path: str | None,
@@ -271,19 +307,7 @@ def run(
 ) -> None:
     """Fetch VENDOR's STREAM and write normalized records."""
     with handled(debug):
-        params: dict[str, Any] = {}
-        if params_json:
-            try:
-                given = json.loads(params_json)
-            except ValueError as exc:
-                raise ConfigError(f"--params is not valid JSON: {exc}") from None
-            if not isinstance(given, dict):
-                raise ConfigError(
-                    f"--params must be a JSON object like '{{\"profile_id\": \"123\"}}', got {json_kind(given)}"
-                    " (use -p key=value for single params)"
-                )
-            params.update(given)
-        params.update(parse_param_pairs(pairs))
+        params = task_params(params_json, pairs)
         if sandbox_pairs and not sandbox:
             raise ConfigError("--sandbox-option only applies with --sandbox")
         sandbox_options = parse_param_pairs(sandbox_pairs, "--sandbox-option")
@@ -292,6 +316,7 @@ def run(
         options = Options(
             base_url=base_url,
             max_pages=max_pages,
+            max_credits=max_credits,
             concurrency=concurrency,
             fail_fast=fail_fast,
             state=state_path or str(default_state_path()),
@@ -338,6 +363,8 @@ def summary(report: RunReport, output: str | None) -> str:
         if n
     )
     window = f", window {report.window['start']}..{report.window['end']}" if report.window else ""
+    if report.credits is not None:
+        window += f", {report.credits:g} credits"
     return f"socialtap: {report.vendor}.{report.stream}: {counts} from {report.requests} requests, {report.pages} pages{extra}{window} in {report.duration:.2f}s{where}"
 
 
@@ -407,11 +434,13 @@ def new_plugin_command(name: str, directory: str, auth: str) -> None:
 
 def _add_surface_commands() -> None:
     """`socialtap n8n`, `serve`, `state` and `prune` live in their own modules (surfaces helper)."""
+    from socialtap.cost import cost_command
     from socialtap.n8n import n8n_command
     from socialtap.prune import prune_command
     from socialtap.serve import serve_command
     from socialtap.state_cli import state_group
 
+    main.add_command(cost_command)
     main.add_command(n8n_command)
     main.add_command(serve_command)
     main.add_command(prune_command)

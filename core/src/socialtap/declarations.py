@@ -21,6 +21,8 @@ from socialtap.retry import IDEMPOTENT_METHODS, RetrySafety
 
 if TYPE_CHECKING:
     from socialtap.auth import AuthScheme
+    from socialtap.chains import Parent
+    from socialtap.credits import Pricing
     from socialtap.http import Request
     from socialtap.idempotency import Write
     from socialtap.pagination import Paginator
@@ -127,6 +129,9 @@ class Stream:
       retried only with it, and is remembered in the state file once the vendor confirms
       it, so retries and reruns never create it twice. Not with ``retry``/``idempotent``
       or ``pagination`` (one request per item).
+    - ``parent``: where the ``fan_out`` param's values may come from instead
+      (:class:`~socialtap.chains.Parent`): a task giving the parent's params runs the
+      parent stream first and fans out over what its records hold (search -> analytics).
 
     A contradictory declaration (``fan_out`` and ``batch`` together, a name that is not
     a field of ``params``, ``idempotent=True`` with ``retry="never"``, a paginator class
@@ -152,6 +157,7 @@ class Stream:
     retry: RetrySafety | None = attrs.field(default=None, converter=attrs.converters.optional(RetrySafety))
     public: bool = False
     write: Write | None = None
+    parent: Parent | None = None
 
     def __attrs_post_init__(self) -> None:
         where = f"Stream {self.name!r}"
@@ -217,6 +223,9 @@ class Vendor:
     - ``sandbox``: a zero-argument function returning the vendor's offline emulator.
     - ``terms``: the vendor's data terms (:class:`~socialtap.terms.DataTerms`): which record
       fields are personal data and how long its data may be kept; the core honours them.
+    - ``pricing``: how a call's cost in credits is asked without spending
+      (:class:`~socialtap.credits.OptionsProbe`); the core then prices, budgets and counts
+      every call (:mod:`socialtap.credits`). None: calls are not priced.
     """
 
     name: str
@@ -233,7 +242,7 @@ class Vendor:
     status_errors: Mapping[int, type[SocialtapError]] = attrs.field(factory=dict)
     # What the user should do about a status at this vendor (Metrika: a 404 means a wrong
     # base URL, not a wrong id). Replaces the engine's generic advice after the quoted
-    # body; the error class stays the engine's. Not used for 400/422 or status_errors.
+    # body; the error class stays the engine's (or status_errors'). Not used for 400/422.
     status_advice: Mapping[int, str] = attrs.field(factory=dict)
     # A zero-argument function: seconds to wait after a 429 without Retry-After, where the
     # vendor documents when its window resets (Metrika: the next minute). It counts like a
@@ -244,6 +253,7 @@ class Vendor:
     # only when a sandbox is served, so the emulator's code is imported only then.
     sandbox: Callable[[], Any] | None = None
     terms: DataTerms | None = None
+    pricing: Pricing | None = None
 
     @property
     def env_prefix(self) -> str:

@@ -39,6 +39,7 @@ import requests
 import tenacity
 import urllib3
 
+from socialtap.credits import NO_CHARGE, CreditLedger
 from socialtap.declarations import Vendor
 from socialtap.errors import (
     AuthError,
@@ -150,6 +151,9 @@ class Engine:
         self._sessions_lock = threading.Lock()
         self.throttle = throttle
         self.sleep = sleep
+        # Set by the runner for a vendor that declares pricing: every attempt is priced,
+        # budgeted and, when the vendor may have carried it out, billed (socialtap.credits).
+        self.ledger: CreditLedger | None = None
         self.requests_sent = 0
         self.bytes_received = 0
         self.retries = 0
@@ -259,13 +263,19 @@ class Engine:
             if attempts > 1:
                 with self._counter_lock:
                     self.retries += 1
+            charge = self.ledger.reserve(request) if self.ledger is not None else NO_CHARGE
             self._take_slot()
             try:
                 response = self.send_raw(request, attempts)
             except TransientError as exc:
+                charge.settle(sent=not isinstance(exc, NotSentError))
                 if policy.retries_failure(safety, maybe_sent=not isinstance(exc, NotSentError)):
                     raise RetryableFailure(exc) from None
                 raise
+            except BaseException:
+                charge.settle(sent=False)
+                raise
+            charge.settle(status=response.status)
             if self.throttle is not None:
                 self.throttle.observe(response.headers)
             if policy.retries_response(safety, response.status, self.vendor.status_errors):
@@ -449,7 +459,9 @@ class Engine:
         tags = {"vendor": self.vendor.name, "status": status}
         mapped = self.vendor.status_errors.get(status)
         if mapped is not None:
-            return self.redact_error(mapped(f"{where}: {detail}", **tags))
+            # A re-mapped status has no generic advice; the vendor's own says what to do.
+            advice = self.vendor.status_advice.get(status)
+            return self.redact_error(mapped(f"{where}: {detail}" + (f". {advice}" if advice else ""), **tags))
         if status in (400, 422):
             problems = _problems(response.payload, self.redactor) or [detail]
             error = ConfigError(f"{where}: the vendor rejected the request; fix the params", problems=problems, **tags)

@@ -137,16 +137,12 @@ def record_values(records: Iterable[Any]) -> list[Any]:
 
 def _is_carried(value: Any, values: Sequence[Any]) -> bool:
     # Same value and same type: the example's 12 must not be "found" as "12" or True. A
-    # day is the exception: the docs' "2026-01-31" is carried by a record's date, which
-    # every output writes back as exactly that text.
+    # documented ISO 8601 date or time is carried by the date or datetime it was read into.
     return any(
-        (value == held and type(value) is type(held)) or (isinstance(value, str) and _is_day(held) and value == held.isoformat())
+        (value == held and type(value) is type(held))
+        or (isinstance(value, str) and isinstance(held, (dt.date, dt.datetime)) and value == held.isoformat())
         for held in values
     )
-
-
-def _is_day(value: Any) -> bool:
-    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
 
 
 @attrs.frozen
