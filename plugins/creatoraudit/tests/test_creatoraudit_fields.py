@@ -17,13 +17,13 @@ from typing import Any
 
 import attrs
 import pytest
-from socialtap_creatoraudit import examples
-from socialtap_creatoraudit.normalize import normalize_video
-from socialtap_creatoraudit.params import TrackVideoParams
 
 from socialtap import Account, Post, Request
 from socialtap.params import validate_params
 from socialtap.testing import fidelity
+from socialtap_creatoraudit import examples
+from socialtap_creatoraudit.normalize import normalize_video
+from socialtap_creatoraudit.params import TrackVideoParams
 
 DOCS = Path("/work/shared/vendor-docs/creatoraudit.md")
 PLUGIN_README = Path(__file__).resolve().parents[1] / "README.md"

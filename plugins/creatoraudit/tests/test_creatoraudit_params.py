@@ -9,14 +9,14 @@ import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from socialtap_creatoraudit.params import TrackVideoParams, VideoRef, parse_identifier
-from socialtap_creatoraudit.plugin import track_body
 
 from socialtap.errors import ConfigError
 from socialtap.params import validate_params
 from socialtap.plugins import make_plugin_manager
 from socialtap.runner import Options, Task, iter_records
 from socialtap.testing import serve_sandbox
+from socialtap_creatoraudit.params import TrackVideoParams, VideoRef, parse_identifier
+from socialtap_creatoraudit.plugin import track_body
 
 SHORTCODE_CHARS = string.ascii_letters + string.digits + "_-"
 

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from socialtap_creatoraudit.sandbox import TEST_TOKEN
 
 from socialtap.errors import ConfigError, PayloadError, VendorError
 from socialtap.plugins import make_plugin_manager
 from socialtap.runner import Options, RunReport, Task, iter_records
 from socialtap.testing import serve_sandbox
 from socialtap.testing.server import serve_app, stop_process
+from socialtap_creatoraudit.sandbox import TEST_TOKEN
 
 IDENTIFIERS = [f"Vid{n:03d}xYz" for n in range(50)]
 PARAMS = {"platform": "instagram", "identifier": IDENTIFIERS, "metadata": {"batch": "b1"}}
