@@ -357,6 +357,23 @@ def test_operator_passes_incremental_options_when_there_is_no_interval(airflow_h
         plain._execute(context=no_interval)
 
 
+def test_operator_passes_max_credits_and_a_budget_stop_is_not_retried(airflow_home):
+    from socialtap.airflow.operators import SocialtapOperator, is_retryable
+    from socialtap.credits import BudgetExceeded
+
+    op = SocialtapOperator(
+        task_id="budgeted_views",
+        stream="profiles",
+        stream_params={"profile_id": ["alice"]},
+        socialtap_conn_id="socialtap_sandbox",
+        destination=str(OUT / "budget" / "profiles.jsonl"),
+        max_credits=12,
+    )
+    assert op.build_task().options.max_credits == 12
+    # A retry with the same budget would spend it again: a budget stop fails the task at once.
+    assert not is_retryable(BudgetExceeded("credit budget reached"))
+
+
 def test_busy_output_is_retried_other_config_errors_are_not():
     """Catchup runs of one task share its SQLite file: finding it busy is worth a retry."""
     from socialtap.airflow.operators import is_retryable

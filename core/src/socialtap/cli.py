@@ -53,6 +53,13 @@ def parse_param_pairs(pairs: Iterable[str], flag: str = "-p") -> dict[str, Any]:
     return params
 
 
+def task_params(params_json: str | None, pairs: Iterable[str]) -> dict[str, Any]:
+    """A task's params from ``--params`` (JSON, ``@file.json`` or ``@-``) and ``-p key=value`` pairs (the pairs win)."""
+    params: dict[str, Any] = read_params_json(params_json) if params_json else {}
+    params.update(parse_param_pairs(pairs))
+    return params
+
+
 def json_kind(value: Any) -> str:
     """How JSON names a parsed value's type, for messages (``null``, ``an array``, ...)."""
     if value is None:
@@ -269,6 +276,11 @@ def credential_env_vars(vendor: Any) -> str:
     help="An option of the sandbox's app factory (with --sandbox), e.g. rate_limit=2; JSON values parse.",
 )
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop each chain after N pages.")
+@click.option(
+    "--max-credits",
+    type=click.FloatRange(min=0),
+    help="Spend at most N credits (vendors that price calls): refuse to start or stop before passing it.",
+)
 @click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True, help="Chains fetched at once.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failing chain instead of finishing the others.")
 @click.option(
@@ -308,6 +320,7 @@ def run(
     sandbox: bool,
     sandbox_pairs: tuple[str, ...],
     max_pages: int | None,
+    max_credits: float | None,
     concurrency: int,
     fail_fast: bool,
     state_path: str | None,
@@ -334,9 +347,7 @@ def run(
         for warning in warnings:
             click.echo(f"socialtap: warning: {warning}", err=True)
         params: dict[str, Any] = settings.params_for(get_registry().get(vendor).stream(stream))
-        if params_json:
-            params.update(read_params_json(params_json))
-        params.update(parse_param_pairs(pairs))
+        params.update(task_params(params_json, pairs))
         if sandbox_pairs and not sandbox:
             raise ConfigError("--sandbox-option only applies with --sandbox")
         sandbox_options = parse_param_pairs(sandbox_pairs, "--sandbox-option")
@@ -350,6 +361,7 @@ def run(
         options = Options(
             base_url=base_url or settings.base_url,
             max_pages=max_pages,
+            max_credits=max_credits,
             concurrency=concurrency,
             fail_fast=fail_fast,
             state=state_path or str(default_state_path()),
@@ -421,6 +433,8 @@ def summary(report: RunReport, output: str | None) -> str:
         if n
     )
     window = f", window {report.window['start']}..{report.window['end']}" if report.window else ""
+    if report.credits is not None:
+        window += f", {report.credits:g} credits"
     return f"socialtap: {report.vendor}.{report.stream}: {counts} from {report.requests} requests, {report.pages} pages{extra}{window} in {report.duration:.2f}s{where}"
 
 
@@ -489,15 +503,17 @@ def new_plugin_command(name: str, directory: str, auth: str) -> None:
 
 
 def _add_surface_commands() -> None:
-    """`socialtap n8n`, `serve`, `state`, `prune`, `check`, `spec` and `catalog` live in their own modules (surfaces helper)."""
+    """`socialtap n8n`, `serve`, `state`, `prune`, `cost`, `check`, `spec` and `catalog` live in their own modules (surfaces helper)."""
     from socialtap.check import check_command
     from socialtap.config import config_group
+    from socialtap.cost import cost_command
     from socialtap.n8n import n8n_command
     from socialtap.prune import prune_command
     from socialtap.schema import catalog_command, spec_command
     from socialtap.serve import serve_command
     from socialtap.state_cli import state_group
 
+    main.add_command(cost_command)
     main.add_command(n8n_command)
     main.add_command(serve_command)
     main.add_command(prune_command)

@@ -21,7 +21,10 @@ from socialtap.retry import IDEMPOTENT_METHODS, RetrySafety
 
 if TYPE_CHECKING:
     from socialtap.auth import AuthScheme
+    from socialtap.chains import Parent
+    from socialtap.credits import Pricing
     from socialtap.http import Request
+    from socialtap.idempotency import Write
     from socialtap.pagination import Paginator
     from socialtap.records import Record
     from socialtap.terms import DataTerms
@@ -147,6 +150,16 @@ class Stream:
       (a read-only POST search), ``False`` is ``retry="never"``. Give one or the other;
       both are accepted when they agree. A request carrying an ``Idempotency-Key``
       header may always be retried, whatever the stream says.
+    - ``public``: the vendor documents the endpoint as public: it runs with no
+      credential set and is sent without credentials (see :mod:`socialtap.public`).
+    - ``write``: the stream creates something at the vendor (:class:`~socialtap.idempotency.Write`):
+      every request carries an idempotency key derived from the task and the item, is
+      retried only with it, and is remembered in the state file once the vendor confirms
+      it, so retries and reruns never create it twice. Not with ``retry``/``idempotent``
+      or ``pagination`` (one request per item).
+    - ``parent``: where the ``fan_out`` param's values may come from instead
+      (:class:`~socialtap.chains.Parent`): a task giving the parent's params runs the
+      parent stream first and fans out over what its records hold (search -> analytics).
 
     A contradictory declaration (``fan_out`` and ``batch`` together, a name that is not
     a field of ``params``, ``idempotent=True`` with ``retry="never"``, a paginator class
@@ -170,9 +183,17 @@ class Stream:
     window: Window | None = None
     comma_joined: frozenset[str] = attrs.field(factory=frozenset, converter=frozenset)
     retry: RetrySafety | None = attrs.field(default=None, converter=attrs.converters.optional(RetrySafety))
+    public: bool = False
+    write: Write | None = None
+    parent: Parent | None = None
 
     def __attrs_post_init__(self) -> None:
         where = f"Stream {self.name!r}"
+        if self.write is not None and (self.retry is not None or self.idempotent is not None or self.pagination):
+            raise ValueError(
+                f"{where}: a write is retried by its idempotency key and sends one request per item; "
+                f"drop retry=, idempotent= and pagination="
+            )
         if self.fan_out and self.batch:
             raise ValueError(
                 f"{where}: fan_out={self.fan_out!r} and batch={self.batch!r} cannot both split the params; choose one"
@@ -198,7 +219,8 @@ class Stream:
 
     @property
     def retry_safety(self) -> RetrySafety:
-        """Which failed attempts may be sent again: ``retry``, else ``idempotent``, else by method."""
+        """Which failed attempts may be sent again: ``retry``, else ``idempotent``, else by
+        method (a write: ``NEVER`` unless keyed, which its sender does)."""
         declared = self.retry or RetrySafety.from_idempotent(self.idempotent)
         if declared is not None:
             return declared
@@ -231,6 +253,9 @@ class Vendor:
       fields are personal data and how long its data may be kept; the core honours them.
     - ``check``: the cheapest authenticated call (:class:`Check`), for ``socialtap check``,
       the Airflow connection's Test button and serve's ``/check``.
+    - ``pricing``: how a call's cost in credits is asked without spending
+      (:class:`~socialtap.credits.OptionsProbe`); the core then prices, budgets and counts
+      every call (:mod:`socialtap.credits`). None: calls are not priced.
     """
 
     name: str
@@ -247,7 +272,7 @@ class Vendor:
     status_errors: Mapping[int, type[SocialtapError]] = attrs.field(factory=dict)
     # What the user should do about a status at this vendor (Metrika: a 404 means a wrong
     # base URL, not a wrong id). Replaces the engine's generic advice after the quoted
-    # body; the error class stays the engine's. Not used for 400/422 or status_errors.
+    # body; the error class stays the engine's (or status_errors'). Not used for 400/422.
     status_advice: Mapping[int, str] = attrs.field(factory=dict)
     # A zero-argument function: seconds to wait after a 429 without Retry-After, where the
     # vendor documents when its window resets (Metrika: the next minute). It counts like a
@@ -258,6 +283,7 @@ class Vendor:
     # only when a sandbox is served, so the emulator's code is imported only then.
     sandbox: Callable[[], Any] | None = None
     terms: DataTerms | None = None
+    pricing: Pricing | None = None
     check: Check | None = None
 
     def __attrs_post_init__(self) -> None:

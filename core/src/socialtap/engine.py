@@ -41,6 +41,7 @@ import requests
 import tenacity
 import urllib3
 
+from socialtap.credits import NO_CHARGE, CreditLedger
 from socialtap.declarations import Vendor
 from socialtap.errors import (
     AuthError,
@@ -154,6 +155,9 @@ class Engine:
         self._sessions_lock = threading.Lock()
         self.throttle = throttle
         self.sleep = sleep
+        # Set by the runner for a vendor that declares pricing: every attempt is priced,
+        # budgeted and, when the vendor may have carried it out, billed (socialtap.credits).
+        self.ledger: CreditLedger | None = None
         self.requests_sent = 0
         self.bytes_received = 0
         self.retries = 0
@@ -229,22 +233,30 @@ class Engine:
     def url_of(self, request: Request) -> str:
         return resolve_url(self.base_url, request.url)
 
-    def fetch(self, request: Request, *, idempotent: bool | None = None, retry: RetrySafety | None = None) -> Response:
+    def fetch(
+        self,
+        request: Request,
+        *,
+        idempotent: bool | None = None,
+        retry: RetrySafety | None = None,
+        accept: frozenset[int] = frozenset(),
+    ) -> Response:
         """Send with rate limiting and retries; the response, or the typed error of the last attempt.
 
         ``retry`` is the stream's word (``Stream.retry_safety``); ``idempotent`` the older
         spelling (True: ``ALWAYS``, False: ``NEVER``); neither means "by method". A
-        request with an ``Idempotency-Key`` header may always be retried.
+        request with an ``Idempotency-Key`` header may always be retried. ``accept``:
+        non-2xx statuses that are an answer, not an error (a write's 409 "exists already").
         """
         if retry is None:
             retry = RetrySafety.from_idempotent(idempotent)
         try:
-            return self._fetch(request, retry)
+            return self._fetch(request, retry, accept)
         except Exception as exc:
             self.redact_error(exc)
             raise
 
-    def _fetch(self, request: Request, retry: RetrySafety | None) -> Response:
+    def _fetch(self, request: Request, retry: RetrySafety | None, accept: frozenset[int] = frozenset()) -> Response:
         policy = self.options.retry
         safety = policy.safety(request.method, request.headers, retry)
         attempts = 0
@@ -255,15 +267,21 @@ class Engine:
             if attempts > 1:
                 with self._counter_lock:
                     self.retries += 1
+            charge = self.ledger.reserve(request) if self.ledger is not None else NO_CHARGE
             self._local.waited = self._take_slot()
             sent = time.monotonic()
             try:
                 response = self.send_raw(request, attempts)
             except TransientError as exc:
+                charge.settle(sent=not isinstance(exc, NotSentError))
                 self._log_request(request, f"no response ({type(exc).__name__})", attempts, time.monotonic() - sent)
                 if policy.retries_failure(safety, maybe_sent=not isinstance(exc, NotSentError)):
                     raise RetryableFailure(exc) from None
                 raise
+            except BaseException:
+                charge.settle(sent=False)
+                raise
+            charge.settle(status=response.status)
             if self.throttle is not None:
                 self.throttle.observe(response.headers)
             if policy.retries_response(safety, response.status, self.vendor.status_errors):
@@ -273,7 +291,8 @@ class Engine:
                 if response.status == 429 and retry_after and self.throttle is not None:
                     self.throttle.pause(retry_after)
                 raise RetryableFailure(self.error_for(request, response), retry_after)
-            self.raise_for_status(request, response)
+            if response.status not in accept or isinstance(response.payload, _NotJson):
+                self.raise_for_status(request, response)
             return response
 
         started = time.monotonic()
@@ -458,7 +477,9 @@ class Engine:
         tags = {"vendor": self.vendor.name, "status": status}
         mapped = self.vendor.status_errors.get(status)
         if mapped is not None:
-            return self.redact_error(mapped(f"{where}: {detail}", **tags))
+            # A re-mapped status has no generic advice; the vendor's own says what to do.
+            advice = self.vendor.status_advice.get(status)
+            return self.redact_error(mapped(f"{where}: {detail}" + (f". {advice}" if advice else ""), **tags))
         if status in (400, 422):
             problems = _problems(response.payload, self.redactor) or [detail]
             error = ConfigError(f"{where}: the vendor rejected the request; fix the params", problems=problems, **tags)

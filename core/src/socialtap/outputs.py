@@ -186,6 +186,8 @@ _RUNS_COLUMNS = (
     ("finished", "TEXT"),
     ("records", "TEXT"),
     ("outcome", "TEXT"),
+    # Credits the run spent, for a vendor that prices its calls (socialtap.credits); else NULL.
+    ("credits", "REAL"),
 )
 _SCALAR_TYPES = {str: "TEXT", bool: "INTEGER", int: "INTEGER", float: "REAL", dt.date: "TEXT", dt.datetime: "TEXT"}
 
@@ -263,6 +265,10 @@ class SqliteWriter(Writer):
             self._prepare_table(name, cls, rebuild=version < SQLITE_SCHEMA_VERSION)
             self._ensure_stored_on(name)
         self.db.execute(f'CREATE TABLE IF NOT EXISTS "{RUNS_TABLE}" ({_ddl_columns(dict(_RUNS_COLUMNS))})')
+        have = self._existing_columns(RUNS_TABLE)
+        for column, kind in _RUNS_COLUMNS:
+            if column not in have:  # a file written before the column was added
+                self.db.execute(f'ALTER TABLE "{RUNS_TABLE}" ADD COLUMN "{column}" {kind}')
         if version < SQLITE_SCHEMA_VERSION:
             self.db.execute(f"PRAGMA user_version = {SQLITE_SCHEMA_VERSION}")
         self.written = 0
@@ -382,8 +388,8 @@ class SqliteWriter(Writer):
         ``outcome`` is ``ok``, or the report's error text (already redacted by the runner).
         """
         self.db.execute(
-            f'INSERT INTO "{RUNS_TABLE}" ("task_id", "vendor", "stream", "params", "window", "started", "finished", "records", "outcome") '
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f'INSERT INTO "{RUNS_TABLE}" ("task_id", "vendor", "stream", "params", "window", "started", "finished", "records", "outcome", "credits") '
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 report.task_id,
                 report.vendor,
@@ -394,6 +400,7 @@ class SqliteWriter(Writer):
                 finished.astimezone(dt.UTC).isoformat(),
                 dumps(report.records, sort_keys=True),
                 "ok" if report.error is None else report.error,
+                getattr(report, "credits", None),
             ),
         )
 

@@ -37,6 +37,8 @@ import attrs
 import pluggy
 
 from socialtap import clock
+from socialtap.chains import Parent
+from socialtap.credits import BudgetExceeded, CreditLedger
 from socialtap.declarations import RateLimit, Stream, Vendor
 from socialtap.engine import DEFAULT_RESPONSE_TIMEOUT, Engine, EngineOptions, user_agent
 from socialtap.errors import (
@@ -49,6 +51,7 @@ from socialtap.errors import (
     SocialtapError,
 )
 from socialtap.http import Request, page_key, resolve_url, unsafe_reason
+from socialtap.idempotency import Ledger, WriteSender
 from socialtap.incremental import bookmark_id, plan_window, without_window
 from socialtap.incremental import check_options as check_window_options
 from socialtap.outputs import apply_retention, check_output, log_run, open_writer, output_lock
@@ -56,6 +59,7 @@ from socialtap.pagination import END
 from socialtap.params import unstructure, validate_params
 from socialtap.plugins import distribution_of, get_plugin_manager, get_registry
 from socialtap.progress import Progress
+from socialtap.public import auth_for, credentials_for
 from socialtap.ratelimit import DEFAULT_MAX_TOTAL_PAUSE, Backend, Throttle
 from socialtap.records import TYPE_NAMES, Record, to_dict
 from socialtap.retry import RetryPolicy
@@ -121,6 +125,10 @@ class Options:
     # forbid (socialtap.terms): keep those fields instead of leaving them out. The env
     # setting SOCIALTAP_<VENDOR>_KEEP_PERSONAL_DATA=1 says the same.
     keep_personal_data: bool = False
+    # The most credits the run may spend, for a vendor that prices its calls
+    # (socialtap.credits): refused before the start when the first pages cost more, stopped
+    # before the call that would pass it. None: no limit (what was spent is still reported).
+    max_credits: float | None = attrs.field(default=None, validator=attrs.validators.optional(attrs.validators.ge(0)))
 
 
 @attrs.frozen
@@ -166,6 +174,8 @@ class RunReport:
     error: str | None = None
     # The date window fetched, {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}, for a stream with one.
     window: dict[str, str] | None = None
+    # Credits spent, retries included, for a vendor that prices its calls (None: it does not).
+    credits: float | None = None
 
     @property
     def total_records(self) -> int:
@@ -200,14 +210,22 @@ class Prepared:
     # The vendor's terms to apply to every record (None: no personal fields to leave out,
     # or the user keeps them: Options.keep_personal_data or the env setting).
     redact: DataTerms | None = None
+    # A chained task (socialtap.chains): the parent stream's task, run first for the
+    # child's ``into`` values; ``params`` holds a stand-in for them until then.
+    parent: Prepared | None = None
+    # More child streams of the same parent in one run (``Task.stream`` "audience,content"):
+    # run after this one, over the same values, so the parent is fetched (and paid) once.
+    siblings: tuple[Prepared, ...] = ()
 
     def task_info(self) -> TaskInfo:
         """What the state file keeps of this task (never credentials)."""
         window = self.stream.window
         names = (window.start, window.end) if window is not None else ()
-        return TaskInfo(
-            self.task_id, self.vendor.name, self.stream.name, unstructure(self.params), self.base, self.bookmark_id, names
-        )
+        params = unstructure(self.params)
+        if self.parent is not None and self.stream.parent is not None:
+            # A chained task is kept with the params the user gave, not the stand-in for its ids.
+            params = {**{k: v for k, v in params.items() if k != self.stream.parent.into}, **unstructure(self.parent.params)}
+        return TaskInfo(self.task_id, self.vendor.name, self.stream.name, params, self.base, self.bookmark_id, names)
 
     def bookmark(self) -> Bookmark | None:
         """The bookmark a successful incremental run leaves: its window end."""
@@ -324,7 +342,11 @@ def prepare(task: Task, *, plugin_manager: pluggy.PluginManager | None = None) -
     pm = plugin_manager or get_plugin_manager()
     registry = get_registry(plugin_manager)
     vendor = registry.get(task.vendor)
+    if "," in task.stream:
+        return _prepare_siblings(task, pm)
     stream = vendor.stream(task.stream)
+    if stream.parent is not None and stream.parent.applies(task.params):
+        return _prepare_chained(task, stream.parent, pm)
     options = task.options
     check_window_options(stream.window, vendor.name, stream.name, task.params, options)
     raw = dict(task.params)
@@ -338,7 +360,7 @@ def prepare(task: Task, *, plugin_manager: pluggy.PluginManager | None = None) -
         params = validate_params(stream.params, {**raw, **placeholder})
     else:
         params = validate_params(stream.params, raw)
-    credentials = resolve_credentials(vendor, task.credentials)
+    credentials = credentials_for(vendor, stream, task.credentials, resolve_credentials)
     base_url = resolve_base_url(vendor, options.base_url)
     Backend.resolve(options.rate_limit_db, options.rate_limit_url)  # a bad bucket location fails here, not mid-run
     base = base_identity(vendor, base_url, options)
@@ -375,19 +397,90 @@ def prepare(task: Task, *, plugin_manager: pluggy.PluginManager | None = None) -
     )
 
 
+def _prepare_chained(task: Task, parent: Parent, pm: pluggy.PluginManager) -> Prepared:
+    """A task whose ``parent.into`` comes from the parent stream: both halves validated now."""
+    parent_params, rest = parent.split(task.params, task.stream)
+    first = prepare(attrs.evolve(task, stream=parent.stream, params=parent_params), plugin_manager=pm)
+    # The child's own params are checked with a stand-in for the values the parent will give.
+    child = prepare(attrs.evolve(task, params={**rest, parent.into: [f"(from {parent.stream})"]}), plugin_manager=pm)
+    own = {k: v for k, v in unstructure(child.params).items() if k != parent.into}
+    identity = {"parent": [parent.stream, unstructure(first.params)], **own}
+    return attrs.evolve(
+        child, task=task, parent=first, task_id=task_id(child.vendor.name, child.stream.name, identity, child.base)
+    )
+
+
+def _prepare_siblings(task: Task, pm: pluggy.PluginManager) -> Prepared:
+    """Several child streams of one parent in one run: each validated as a chained task of its own."""
+    vendor = get_registry(pm).get(task.vendor)
+    streams = [vendor.stream(name.strip()) for name in task.stream.split(",")]
+    parents = {stream.parent for stream in streams}
+    parent = streams[0].parent
+    if len(parents) != 1 or parent is None or not parent.applies(task.params):
+        raise ConfigError(
+            f"{task.stream}: several streams run together only as children of one parent stream, given its params "
+            f"(e.g. the usernames a search resolves); run them one by one otherwise"
+        )
+    shared, rest = parent.split(task.params, task.stream)
+    own = {stream.name: {field.name for field in attrs.fields(stream.params)} for stream in streams}
+    unknown = sorted(name for name in rest if not any(name in fields for fields in own.values()))
+    if unknown:
+        raise ConfigError(f"{task.stream}: no stream of the run takes {', '.join(unknown)}", problems=unknown)
+    children = [
+        _prepare_chained(
+            attrs.evolve(task, stream=stream.name, params={**shared, **{k: v for k, v in rest.items() if k in own[stream.name]}}),
+            parent,
+            pm,
+        )
+        for stream in streams
+    ]
+    first, *others = children
+    identity = [child.task_id for child in children]
+    return attrs.evolve(first, task=task, siblings=tuple(others), task_id=task_id(vendor.name, task.stream, identity, first.base))
+
+
+def _resolved(prepared: Prepared, values: list[str]) -> Prepared:
+    """A chained task's child with its ``into`` param holding ``values``."""
+    assert prepared.stream.parent is not None
+    params = validate_params(prepared.stream.params, {**unstructure(prepared.params), prepared.stream.parent.into: values})
+    return attrs.evolve(prepared, params=params, parent=None, siblings=())
+
+
+def _run_parent(prepared: Prepared, engine: Engine, report: RunReport, dropped: set[str]) -> Iterator[Record]:
+    """Yield the parent stream's records; return the values they give the child (empty: nothing found)."""
+    assert prepared.parent is not None and prepared.stream.parent is not None
+    parent = prepared.stream.parent
+    runner = _ChainRunner(prepared.parent, engine, report, None, None)
+    candidates = []
+    try:
+        for record in runner.records():
+            if isinstance(record, parent.record):
+                candidates.append(record)
+            yield record
+    finally:
+        runner.shutdown()
+        dropped |= runner.dropped
+    given = unstructure(prepared.parent.params)
+    values = parent.values(candidates, given)
+    warning = parent.unresolved(given, values, candidates)
+    if warning:
+        report.warnings.append(warning)
+    return values
+
+
 def run_secrets(prepared: Prepared, auth: Any = None) -> frozenset[str]:
     """Every string that would reveal the task's credentials: their values plus what the
     vendor's auth derives from them (the header, Basic's base64 and key:secret); see
     :func:`socialtap.secrets.secret_values`. The engine and the state file use the same set."""
     if auth is None:
-        auth = prepared.plugin_manager.hook.socialtap_auth(vendor=prepared.vendor, credentials=dict(prepared.credentials))
+        auth = auth_for(prepared.plugin_manager, prepared.vendor, prepared.stream, prepared.credentials)
     return secret_values(prepared.credentials, scheme=prepared.vendor.auth, auth=auth)
 
 
 def make_engine(prepared: Prepared) -> Engine:
     pm = prepared.plugin_manager
     vendor = prepared.vendor
-    auth = pm.hook.socialtap_auth(vendor=vendor, credentials=dict(prepared.credentials))
+    auth = auth_for(pm, vendor, prepared.stream, prepared.credentials)
     if auth is None:
         raise ConfigError(f"no plugin builds auth for {vendor.name}; is its plugin installed?")
     env_hint = " / ".join(vendor.env_var(name) for group in vendor.auth.fields() for name in group)
@@ -403,7 +496,7 @@ def make_engine(prepared: Prepared) -> Engine:
         max_pause=options.max_retry_wait,
         max_total_pause=options.max_rate_limit_wait,
     )
-    return Engine(
+    engine = Engine(
         vendor,
         prepared.base_url,
         auth,
@@ -420,6 +513,11 @@ def make_engine(prepared: Prepared) -> Engine:
         user_agent=user_agent(distribution_of(pm, pm.get_plugin(entry.plugin_name))),
         throttle=throttle,
     )
+    if vendor.pricing is not None:
+        engine.ledger = CreditLedger(
+            vendor.pricing, lambda probe: engine.fetch(probe), budget=options.max_credits, vendor=vendor.name
+        )
+    return engine
 
 
 def state_path(options: Options) -> str | None:
@@ -432,8 +530,11 @@ def state_path(options: Options) -> str | None:
 
 
 def open_state(prepared: Prepared) -> StateStore | None:
-    """The task's state file (:func:`state_path`), or None."""
+    """The task's state file (:func:`state_path`; for a write stream always one, as its
+    ledger of created items lives there), or None."""
     path = state_path(prepared.task.options)
+    if path is None and prepared.stream.write is not None:
+        path = str(default_state_path())
     if path is None:
         return None
     return StateStore(path, secrets=run_secrets(prepared))
@@ -476,8 +577,32 @@ def records_digest(records: list[Record]) -> str:
     return hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def write_sender(prepared: Prepared, engine: Engine, store: StateStore | None) -> WriteSender | None:
+    """The sender of a write stream's requests (keys, keyed retries, the ledger in the
+    state file: see :mod:`socialtap.idempotency`), or None for a stream that only reads."""
+    write = prepared.stream.write
+    if write is None:
+        return None
+    ledger = Ledger(store.path, secrets=run_secrets(prepared)) if store is not None else None
+    return WriteSender(
+        engine,
+        write,
+        vendor=prepared.vendor.name,
+        stream=prepared.stream.name,
+        base=prepared.base,
+        task_id=prepared.task_id,
+        ledger=ledger,
+    )
+
+
 def iter_chain_pages(
-    prepared: Prepared, engine: Engine, request: Request, *, pages_before: int = 0, stop: threading.Event | None = None
+    prepared: Prepared,
+    engine: Engine,
+    request: Request,
+    *,
+    pages_before: int = 0,
+    stop: threading.Event | None = None,
+    writes: WriteSender | None = None,
 ) -> Iterator[_Page]:
     """One chain, page after page: each page's records and the request of the next (None at the end).
 
@@ -504,7 +629,7 @@ def iter_chain_pages(
                 vendor=vendor.name,
             )
         fetched.add(key)
-        response = engine.fetch(current, retry=stream.retry_safety)
+        response = writes.send(current) if writes is not None else engine.fetch(current, retry=stream.retry_safety)
         pages += 1
         records = list(hook.socialtap_normalize(vendor=vendor, stream=stream, request=current, payload=response.payload) or ())
         if records:
@@ -551,7 +676,7 @@ def iter_records(
     if report is None:
         report = RunReport(prepared.vendor.name, prepared.stream.name, prepared.task_id)
     else:
-        report.vendor, report.stream, report.task_id = prepared.vendor.name, prepared.stream.name, prepared.task_id
+        report.vendor, report.stream, report.task_id = prepared.vendor.name, prepared.task.stream, prepared.task_id
     report.window = _window_dict(prepared)
     store = open_state(prepared)
     try:
@@ -615,9 +740,26 @@ def _run_prepared(
 ) -> Iterator[Record]:
     started = time.monotonic()
     engine = make_engine(prepared)
-    runner = _ChainRunner(prepared, engine, report, store, checkpoint, output, saved or {})
+    writes = write_sender(prepared, engine, store)
+    runner = _ChainRunner(prepared, engine, report, store, checkpoint, output, saved or {}, writes)
     try:
+        if engine.ledger is not None and engine.ledger.budget is not None:
+            engine.ledger.check_start(first_requests(prepared.parent or prepared))  # before any billed call
+        values: list[str] = []
+        if prepared.parent is not None:
+            values = yield from _run_parent(prepared, engine, report, runner.dropped)
+            if not values:
+                return
+            runner.prepared = _resolved(prepared, values)
         yield from runner.records()
+        for sibling in prepared.siblings:
+            # Checkpoints cover the first child stream; the others run whole.
+            other = _ChainRunner(_resolved(sibling, values), engine, report, None, None)
+            try:
+                yield from other.records()
+            finally:
+                other.shutdown()
+                runner.dropped |= other.dropped
     except Exception as exc:
         # The choke point: every error of a run leaves through here, redacted by the engine
         # that knows the secrets, before any surface (CLI, serve, n8n, Airflow) shows it.
@@ -627,9 +769,15 @@ def _run_prepared(
         runner.shutdown()
         if runner.dropped:
             report.warnings.append(dropped_warning(prepared.vendor, runner.dropped))
+        if writes is not None:
+            report.warnings.extend(filter(None, [writes.warning()]))
+            if writes.ledger is not None:
+                writes.ledger.close()
         report.requests, report.bytes = engine.requests_sent, engine.bytes_received
         report.retries, report.rate_limit_waits = engine.retries, engine.rate_limit_waits
         report.rate_limit_wait_seconds = round(engine.rate_limit_wait_seconds, 3)
+        if engine.ledger is not None:
+            report.credits = engine.ledger.spent
         report.duration += time.monotonic() - started
         engine.close()
 
@@ -646,8 +794,10 @@ class _ChainRunner:
         checkpoint: Callable[[], Any] | None,
         output: OutputKey | None = None,
         saved: Mapping[str, Checkpoint] | None = None,
+        writes: WriteSender | None = None,
     ):
         self.prepared = prepared
+        self.writes = writes
         self.output = output
         self.saved = dict(saved or {})
         self.engine = engine
@@ -708,7 +858,10 @@ class _ChainRunner:
 
     def _work(self, box: queue.Queue, chain: ChainReport, request: Request) -> None:
         try:
-            for page in iter_chain_pages(self.prepared, self.engine, request, pages_before=chain.pages, stop=self.stop):
+            pages = iter_chain_pages(
+                self.prepared, self.engine, request, pages_before=chain.pages, stop=self.stop, writes=self.writes
+            )
+            for page in pages:
                 if not self._put(box, page):
                     return
         except _Stopped:
@@ -716,7 +869,9 @@ class _ChainRunner:
         except BaseException as exc:  # handed to the consumer thread, which decides
             # Redacted here, so chain.error and ChainsFailedError are built from clean text.
             self.engine.redact_error(exc)
-            if self.options.fail_fast or isinstance(exc, RUN_LEVEL_ERRORS) or not isinstance(exc, SocialtapError):
+            # A chain at the credit budget stops alone: pages the others already paid for are still written.
+            run_level = isinstance(exc, RUN_LEVEL_ERRORS) and not isinstance(exc, BudgetExceeded)
+            if self.options.fail_fast or run_level or not isinstance(exc, SocialtapError):
                 self.fatal.append(exc)
                 self.stop.set()
             else:
@@ -762,7 +917,9 @@ class _ChainRunner:
                 item = self._next(box_now)
                 if isinstance(item, _Failed):
                     error = item.error
-                    chain.status, chain.error = "failed", f"{type(error).__name__}: {error}"
+                    # A chain at the credit budget did not fail: it was stopped before spending more.
+                    chain.status = "stopped" if isinstance(error, BudgetExceeded) else "failed"
+                    chain.error = f"{type(error).__name__}: {error}"
                     failures.append((chain.chain or "main", error))  # type: ignore[arg-type]
                     done += 1
                     break
@@ -788,6 +945,9 @@ class _ChainRunner:
         if failures:
             if len(plan) == 1:
                 raise failures[0][1]
+            over_budget = [error for _, error in failures if isinstance(error, BudgetExceeded)]
+            if len(over_budget) == len(failures):
+                raise over_budget[-1]  # the last says what was spent in all
             raise ChainsFailedError(failures)
 
     def _save(self, chain: ChainReport, page: _Page) -> None:
@@ -883,7 +1043,7 @@ def run_to_output(
                 start = store.start(prepared.task_id, key, resume=options.resume)
             # Set only now: a caller (the CLI) reads a task id as "the run started", so an
             # output or state problem found above is reported alone, without a summary.
-            report.vendor, report.stream, report.task_id = prepared.vendor.name, prepared.stream.name, prepared.task_id
+            report.vendor, report.stream, report.task_id = prepared.vendor.name, prepared.task.stream, prepared.task_id
             report.window = _window_dict(prepared)
             report.warnings.extend(start.warnings)
             if start.complete:

@@ -111,8 +111,13 @@ def test_a_next_page_on_another_host_is_refused_before_the_credentials_go(monkey
         ),
     )
     with serve_sandbox("shareablee", posts_per_entity=150) as sandbox:
-        task = Task("shareablee", "user_content", {"entity_id": IDS[0], "service": "facebook"}, sandbox.credentials,
-                    sandbox_task_options(sandbox))
+        task = Task(
+            "shareablee",
+            "user_content",
+            {"entity_id": IDS[0], "service": "facebook"},
+            sandbox.credentials,
+            sandbox_task_options(sandbox),
+        )
         with pytest.raises(SecurityError, match="credentials were not sent"):
             list(iter_records(task, plugin_manager=make_plugin_manager()))
         assert [path.split("?")[0] for _, path in sandbox.app.log] == [f"/v1.4/user/{IDS[0]}/facebook/content/"]

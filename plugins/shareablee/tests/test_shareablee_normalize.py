@@ -70,6 +70,12 @@ def test_user_content_example_is_one_post_with_canonical_metrics():
             "total_actions_percent_fans": 15.5,
             "impressions_percent_fans": 10,
         },
+        # link beside post_url (what the post links to), the page's header beside account_id
+        attributes={
+            "username": "My Facebook Page",
+            "link": "http://shareablee.com",
+            "user": {"name": "My Facebook Page", "object_id": 123},
+        },
     )
 
 
@@ -96,6 +102,14 @@ def test_top_content_example_per_service_field_names(stream, key):
     if stream == "category_top_content":
         expected_accounts = {"instagram": "1234", "twitter": "4567", "facebook": "2233"}
     assert {p: post.account_id for p, post in posts.items()} == expected_accounts
+    assert posts["instagram"].url is None  # no post_url: link is not taken for it
+    assert posts["instagram"].attributes == {
+        "username": "My Instagram",
+        "user_id": "98765",
+        "link": "https://instagram.com/example",
+        "thumbnail": "http://instagr.am/example",
+        **({"category_id": "1234"} if stream == "category_top_content" else {}),
+    }
 
 
 # --- metrics and series -----------------------------------------------------------------
@@ -118,11 +132,14 @@ def test_user_metrics_example_maps_canonical_names_and_countries():
     assert all(plain[m].canonical for m in ("followers", "likes", "impressions"))
     assert plain["fan_average"].canonical is False and plain["fan_average"].value == 5967411.3
     assert plain["reactions_count"].canonical is False  # not in the mapping: keeps its name
-    assert plain["engagers_percent_male"].unit == "percent" and plain["likes"].unit is None
+    assert {r.unit for r in records} == {None}  # the docs give no unit: none is guessed from a name
+    assert {json.dumps(r.attributes, sort_keys=True) for r in records if not r.dimensions} == {
+        json.dumps({"name": "My Facebook Page", "object_id": "123456"}, sort_keys=True)
+    }
     assert {(r.entity_type, r.entity_id, r.platform, r.status) for r in records} == {("account", EX, "facebook", "available")}
     us = by_metric(records, country="US")
     assert us["followers"].value == 900598 and us["fans_by_country_percent"].value == pytest.approx(44.681927580571475)
-    assert us["fans_by_country_percent"].unit == "percent"
+    assert us["fans_by_country_percent"].attributes["full_name"] == "United States"
     assert by_metric(records, country="IN")["followers"].value == 169323
     metrics = example("user_metrics")["metrics"]
     assert len(records) == len(metrics) - 1 + 2 * len(metrics["fans_by_country"])
@@ -176,11 +193,37 @@ def test_realtime_time_series_example_has_a_date_offset_dimension():
 # --- overlap and affinity ----------------------------------------------------------------
 
 
-def test_overlap_comparison_example():
-    records = fetch("user_overlap_comparison", {"entity_id": EX, "object_ids": ["987654", "123987"]})
-    assert [(r.dimensions["compared_entity"], r.value, r.status, r.unit) for r in records] == [
-        ("123456", 0.14, "available", "percent"),
-        ("98765", 0.7, "available", "percent"),
+@pytest.mark.parametrize(
+    "sent",
+    [["987654", "123987"], ["123456", "98765"]],
+    ids=["the results' object_ids", "the results' entity_ids"],
+)
+def test_overlap_comparison_example(sent):
+    # compared_entity is the id the user sent, whichever of the result's ids echoes it
+    records = fetch("user_overlap_comparison", {"entity_id": EX, "object_ids": sent})
+    assert [(r.dimensions["compared_entity"], r.value, r.status) for r in records] == [
+        (sent[0], 0.14, "available"),
+        (sent[1], 0.7, "available"),
+    ]
+    assert [r.attributes for r in records] == [
+        {
+            "name": "foo",
+            "object_id": "344657882",
+            "start_date": "2015-10-01",
+            "end_date": "2015-10-31",
+            "compared_entity_id": 123456,
+            "compared_object_id": "987654",
+            "compared_name": "bar1",
+        },
+        {
+            "name": "foo",
+            "object_id": "344657882",
+            "start_date": "2015-10-01",
+            "end_date": "2015-10-31",
+            "compared_entity_id": 98765,
+            "compared_object_id": "123987",
+            "compared_name": "bar2",
+        },
     ]
     assert {r.dimensions["period"] for r in records} == {"2015-10-01/2015-10-31"}
     assert {r.metric for r in records} == {"audience_percent_overlap"}
@@ -280,10 +323,33 @@ def test_page_insights_example_dated_with_feedback_maps_as_dimensions():
 def test_cross_platform_example_is_one_account_per_service():
     accounts = {a.platform: a for a in fetch("user_cross_platform", {"entity_id": EX})}
     assert accounts["facebook"] == Account(
-        "shareablee", "facebook", "1234", username="TheExample", display_name="Example", url="https://www.facebook.com/example/"
+        "shareablee",
+        "facebook",
+        "1234",
+        username="TheExample",
+        display_name="Example",
+        url="https://www.facebook.com/example/",
+        ids={"object_id": "1111"},
+        attributes={
+            "name": "The Example",
+            "website": "https://facebook.com/example",
+            "about": "Official Facebook page for Example.",
+            "profile_picture": "https://graph.facebook.com/123/example",
+            "description": "Subscribe to Example",
+        },
     )
-    assert accounts["twitter"].url == "https://twitter.com/theexample" and accounts["twitter"].display_name == "The Example"
-    assert accounts["instagram"].username == "theexample"
+    # nothing invented: no URL built from the handle, no display name copied from the name
+    assert accounts["twitter"] == Account(
+        "shareablee",
+        "twitter",
+        "1234",
+        username="theexample",
+        ids={"object_id": "14587"},
+        attributes={"name": "The Example", "profile_picture": "https://twitter.com/example"},
+    )
+    assert accounts["instagram"] == Account(
+        "shareablee", "instagram", "1234", username="theexample", ids={"object_id": "987456"}, attributes={"name": "The Example"}
+    )
 
 
 def test_cross_platform_services_filter():
@@ -306,6 +372,8 @@ def test_category_members_example(stream, extra):
         (EX, "category_member", "111", "The Example"),
         (EX, "category_member", "222", "The Example"),
     ]
+    assert {json.dumps(r.attributes) for r in relations} == {json.dumps({"name": "My Category", "isin": "US1234567890"})}
+    assert [a.ids for a in accounts] == [{"object_id": "4569"}, {"object_id": "9654"}]
 
 
 def test_seeded_category_members_are_the_categorys():
@@ -320,6 +388,11 @@ def test_category_ranking_example():
     assert [(r.entity_id, r.metric, r.value, r.dimensions) for r in records] == [
         ("456", "engagements", 123, {"category": EX, "rank": "1"}),
         ("789", "engagements", 112, {"category": EX, "rank": "2"}),
+    ]
+    # the record says which id it holds: the ranking's object_id
+    assert [r.attributes for r in records] == [
+        {"id_kind": "object_id", "category_name": "My Category", "category_isin": "US1234567890", "name": "Property Name1"},
+        {"id_kind": "object_id", "category_name": "My Category", "category_isin": "US1234567890", "name": "Property Name2"},
     ]
 
 
@@ -348,7 +421,7 @@ def test_me_and_find_examples_are_relations_with_authorized_kept():
 
 def test_me_all_access_is_one_relation():
     (relation,) = fetch("me_properties", {}, all_access=True)
-    assert (relation.other_id, relation.value) == ("all", 1)
+    assert (relation.other_id, relation.other_name, relation.value) == ("all", None, 1)
 
 
 def test_seeded_find_agrees_with_me_properties():
@@ -385,8 +458,9 @@ def test_other_strings_are_payload_errors_naming_the_path(raw):
 
 
 def _is_number(text: str) -> bool:
+    # value_status strips what str.strip() strips (\x1f too, which float() keeps): the same here
     try:
-        float(text)
+        float(text.strip())
     except ValueError:
         return False
     return True

@@ -29,8 +29,12 @@ def following(link, *, answered=ANSWERED, request=None):
 
 @pytest.fixture
 def engine():
-    running = Engine(SHAREABLEE, BASE_URL, Basic(username="api_key", password="api_secret").build(
-        {"api_key": "k3y-123456", "api_secret": "s3cret-123456"}), hook=None)
+    running = Engine(
+        SHAREABLEE,
+        BASE_URL,
+        Basic(username="api_key", password="api_secret").build({"api_key": "k3y-123456", "api_secret": "s3cret-123456"}),
+        hook=None,
+    )
     yield running
     running.close()
 
@@ -47,7 +51,10 @@ def test_the_docs_next_page_continues_on_the_requested_path_with_its_page(engine
 def test_a_link_on_the_requested_path_is_followed_as_https(engine):
     link = "http://api.shareablee.com/v1.4/user/123456/facebook/content/?start_date=2014-01-01&end_date=2014-02-01&page=2"
     nxt = following(link)
-    assert nxt.url == "https://api.shareablee.com/v1.4/user/123456/facebook/content/?start_date=2014-01-01&end_date=2014-02-01&page=2"
+    assert (
+        nxt.url
+        == "https://api.shareablee.com/v1.4/user/123456/facebook/content/?start_date=2014-01-01&end_date=2014-02-01&page=2"
+    )
     assert nxt.query == () and nxt.page == 2
     engine.check_origin(engine.url_of(nxt))  # the https base origin: credentials may go
     # and the page after that, from the absolute URL, keeps its params on its own path
@@ -75,8 +82,12 @@ def test_a_link_to_any_other_origin_is_followed_only_into_the_engines_refusal(en
 
 def test_never_downgraded_an_https_link_from_an_http_base_is_refused():
     http_base = "http://api.shareablee.com/v1.4"
-    engine = Engine(SHAREABLEE, http_base, Basic(username="api_key", password="api_secret").build(
-        {"api_key": "k3y-123456", "api_secret": "s3cret-123456"}), hook=None)
+    engine = Engine(
+        SHAREABLEE,
+        http_base,
+        Basic(username="api_key", password="api_secret").build({"api_key": "k3y-123456", "api_secret": "s3cret-123456"}),
+        hook=None,
+    )
     try:
         link = "https://api.shareablee.com/v1.4/user/123456/facebook/content/?page=2"
         nxt = following(link, answered=ANSWERED.replace("https://", "http://"))

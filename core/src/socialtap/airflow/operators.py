@@ -99,6 +99,9 @@ class SocialtapOperator(BaseOperator):
     :param socialtap_conn_id: the Airflow connection of type ``socialtap``.
     :param output_format: jsonl, csv or sqlite; inferred from ``destination`` when None.
     :param max_pages: stop each request chain after this many pages (None: all).
+    :param max_credits: for a vendor that prices its calls (``socialtap.credits``), spend at
+        most this many credits: the task fails (not retried) before starting when the first
+        pages cost more, or before the call that would pass it. None: no limit.
     :param state_path: the checkpoint file for resuming retries (local jsonl/sqlite destinations).
     :param resume_on_retry: resume a retried attempt from its checkpoints (True) or start over.
     :param incremental: for a stream with a date window, fetch from where the last successful
@@ -126,6 +129,7 @@ class SocialtapOperator(BaseOperator):
         socialtap_conn_id: str = SocialtapHook.default_conn_name,
         output_format: str | None = None,
         max_pages: int | None = None,
+        max_credits: float | None = None,
         state_path: str | None = None,
         resume_on_retry: bool = True,
         incremental: bool = False,
@@ -142,6 +146,7 @@ class SocialtapOperator(BaseOperator):
         self.socialtap_conn_id = socialtap_conn_id
         self.output_format = output_format
         self.max_pages = max_pages
+        self.max_credits = max_credits
         self.state_path = state_path
         self.resume_on_retry = resume_on_retry
         self.incremental = incremental
@@ -192,6 +197,7 @@ class SocialtapOperator(BaseOperator):
         options = Options(
             base_url=config.base_url,
             max_pages=self.max_pages,
+            max_credits=self.max_credits,
             incremental=plan.incremental,
             lookback_days=self.lookback_days,
             start=coerce_day(self.start),

@@ -16,20 +16,29 @@ examples and hands the pieces to :func:`walk`::
 
 A field is *carried* when its example value appears, with the same type, somewhere in
 the records given for that piece: a top-level field, or inside ``ids``, ``attributes``,
-``dimensions``, ``metrics`` or ``categories`` (at any depth). Give each piece only the
+``dimensions``, ``metrics`` or ``categories`` (at any depth); a ``YYYY-MM-DD`` text is
+also carried by a record's ``datetime.date`` of that day. Give each piece only the
 records built from it, so a value that happens to appear elsewhere does not count.
+
+A record may hold a value in another form than the example does, by design: ids and
+dimensions are text (the example's ``123`` is ``"123"``), a date is a ``datetime.date``,
+a metric has its canonical name. ``walk(convert=...)`` names those documented conversions
+per field (``{"entity_id": str, "date": datetime.date.fromisoformat}``); the value then
+counts as carried when it, or its conversion, reaches the records.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-__all__ = ["FieldWalk", "documented_paths", "leaves", "not_carried", "record_values", "walk"]
+__all__ = ["FieldWalk", "converted", "doc_json_blocks", "documented_paths", "leaves", "not_carried", "record_values", "walk"]
 
 _ROW = re.compile(r"\|\s*`([^`]+)`[^|]*\|\s*(.*?)\s*\|\s*$")
 
@@ -61,6 +70,29 @@ def leaves(value: Any, path: str = "", maps: Iterable[str] = ()) -> list[tuple[s
 def documented_paths(payload: Any, path: str = "", maps: Iterable[str] = ()) -> list[str]:
     """The distinct field paths of an example payload, in the order they first appear."""
     return list(dict.fromkeys(p for p, _ in leaves(payload, path, maps)))
+
+
+def doc_json_blocks(text: str, *, comment: str = "//") -> list[Any]:
+    """The JSON example blocks of a vendor's docs page, in order, parsed.
+
+    A block starts at a line that is just ``{`` and ends at the line that closes it;
+    braces are counted, so a page that does not indent its JSON works too (braces inside
+    strings are not expected in examples). Lines starting with ``comment`` (``// ... more
+    entries``) are left out: the one repair such examples need to be JSON. A block that
+    still is not JSON raises ``json.JSONDecodeError``, so the test names it.
+    """
+    blocks: list[Any] = []
+    current: list[str] | None = None
+    depth = 0
+    for line in text.splitlines():
+        if (current is None and line.strip() != "{") or line.strip().startswith(comment):
+            continue
+        current = [*(current or []), line]
+        depth += line.count("{") - line.count("}")
+        if depth == 0:
+            blocks.append(json.loads("\n".join(current)))
+            current = None
+    return blocks
 
 
 def not_carried(readme: Path | str, heading: str = "Fields not carried") -> dict[str, str]:
@@ -104,8 +136,13 @@ def record_values(records: Iterable[Any]) -> list[Any]:
 
 
 def _is_carried(value: Any, values: Sequence[Any]) -> bool:
-    # Same value and same type: the example's 12 must not be "found" as "12" or True.
-    return any(value == held and type(value) is type(held) for held in values)
+    # Same value and same type: the example's 12 must not be "found" as "12" or True. A
+    # documented ISO 8601 date or time is carried by the date or datetime it was read into.
+    return any(
+        (value == held and type(value) is type(held))
+        or (isinstance(value, str) and isinstance(held, (dt.date, dt.datetime)) and value == held.isoformat())
+        for held in values
+    )
 
 
 @attrs.frozen
@@ -122,11 +159,24 @@ class FieldWalk:
         return f"{len(self.carried)} of {len(self.documented)} documented fields carried"
 
 
+def converted(path: str, value: Any, convert: Mapping[str, Callable[[Any], Any]]) -> list[Any]:
+    """``value`` and, when ``convert`` names its path or its field's name, its conversion."""
+    name = path.rsplit(".", 1)[-1].removesuffix("[]")
+    function = convert.get(path) or convert.get(name)
+    if function is None:
+        return [value]
+    try:
+        return [value, function(value)]
+    except (TypeError, ValueError):
+        return [value]
+
+
 def walk(
     pieces: Iterable[tuple[Any, str, Sequence[Any]]],
     *,
     not_carried: Mapping[str, str],
     maps: Iterable[str] = (),
+    convert: Mapping[str, Callable[[Any], Any]] | None = None,
 ) -> FieldWalk:
     """Walk example payload pieces against the records built from each.
 
@@ -134,6 +184,8 @@ def walk(
     is carried when its value reaches that piece's records in *every* piece it occurs in.
     Problems name each documented path neither carried nor listed in ``not_carried``, and
     each listed path that is in fact carried (the list must stay honest both ways).
+    ``convert`` maps a field path (``results[].object_id``) or a field's name (``date``)
+    to the documented conversion of its value into the form records hold it in.
     """
     documented: dict[str, None] = {}
     found: dict[str, bool] = {}
@@ -141,7 +193,8 @@ def walk(
         values = record_values(records)
         for path, value in leaves(part, prefix, maps):
             documented[path] = None
-            found[path] = found.get(path, True) and _is_carried(value, values)
+            held = any(_is_carried(form, values) for form in converted(path, value, convert or {}))
+            found[path] = found.get(path, True) and held
     carried_paths = {path for path, ok in found.items() if ok}
     problems = [
         f"{path}: documented in the docs' example but neither carried into a record nor listed under "

@@ -4,9 +4,11 @@ The sandbox serves these for the id ``example`` (``/user/example/facebook/metric
 with ``ShareableeSandbox(examples=True)``, for every request. The docs' examples contain
 typos that are fixed here, and only those: missing commas (time series, affinity, top
 content, find), the overlap comparison's missing opening brace, the category ranking's
-trailing comma, the category time series' unclosed ``total_actions`` list. The user
-content example's ``next_page`` (``http://api.shareablee.com/v1.4/user/{entity_id}/user/content/...``,
-another origin and a mangled path) is served as ``null``: the example is one page.
+trailing comma, the category time series' unclosed ``total_actions`` list. Everything
+else is the docs' text, the user content example's ``next_page`` too
+(``http://api.shareablee.com/v1.4/user/{entity_id}/user/content/...``: placeholders, and
+another host than the sandbox's); the sandbox serves that one as ``null`` (the example is
+one page). ``tests/test_shareablee_fields.py`` checks these against the docs file.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ _EXAMPLES: dict[str, Any] = json.loads(
     "created_at": "2013-07-29T00:37:26+00:00"
    }
   ],
-  "next_page": null
+  "next_page": "http://api.shareablee.com/v1.4/user/{entity_id}/user/content/?start_date={start_date}&end_date={end_date}&page=2"
  },
  "user_metrics": {
   "entity_id": "123",

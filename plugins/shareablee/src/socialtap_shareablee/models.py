@@ -29,8 +29,8 @@ Overlap = int | float | str | None
 
 
 _CONTENT_TEXT = frozenset(
-    "post_id status_id entity_id user_id username user_name related_user_name content post_url link thumbnail "
-    "post_type created_at created_time".split()
+    "post_id status_id entity_id user_id username user_name related_user_name content post_url link link_to_likes "
+    "thumbnail post_type created_at created_time sent".split()
 )
 
 
@@ -67,6 +67,10 @@ class ContentItem:
     native_video_views: Number | None = None
     impression_count: Number | None = None
     impressions_percent_fans: Number | None = None
+    link_to_likes: str | None = None
+    sent: frozenset[str] = frozenset()
+    """The keys the payload holds (set when structured): a metric sent as null stays null
+    in ``Post.metrics``, one not sent is left out."""
 
 
 CONTENT_METRICS: tuple[str, ...] = tuple(f.name for f in attrs.fields(ContentItem) if f.name not in _CONTENT_TEXT)
@@ -340,6 +344,19 @@ def _access_list(value: Any, _type: Any) -> AccessList:
     return AccessList(items=payload_converter.structure(value, list[Named]))
 
 
+def _content_item_hook() -> Callable[[Any, Any], ContentItem]:
+    generated = make_dict_structure_fn(ContentItem, payload_converter)
+
+    def structure(value: Any, _type: Any) -> ContentItem:
+        if not isinstance(value, dict):
+            return generated(value, ContentItem)  # fails with the payload error it should
+        item = generated({k: v for k, v in value.items() if k != "sent"}, ContentItem)
+        return attrs.evolve(item, sent=frozenset(value))
+
+    return structure
+
+
+payload_converter.register_structure_hook(ContentItem, _content_item_hook())
 payload_converter.register_structure_hook(TimeSeries, _series_hook(TimeSeries))
 payload_converter.register_structure_hook(RealtimeTimeSeries, _series_hook(RealtimeTimeSeries))
 payload_converter.register_structure_hook(AccessList, _access_list)

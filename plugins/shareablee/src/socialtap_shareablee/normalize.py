@@ -13,6 +13,14 @@
 
 An aggregate over a date range carries a ``period`` dimension (``start/end``) so runs for
 different periods do not overwrite each other where records are upserted.
+
+Every documented field reaches a record (the plugin README's "Fields not carried" lists
+the exceptions): what has no common column goes into ``ids`` (a service-native
+``object_id``) or ``attributes`` under Shareablee's own field name with its value as sent.
+A response's header (the ``name``, ``object_id``, ``isin`` of the user or category it is
+about) goes into the ``attributes`` of every record built from it. Nothing is invented:
+no URL from a handle, no name copied from another field, no unit from a field's name
+(the docs give none).
 """
 
 from __future__ import annotations
@@ -103,8 +111,13 @@ def value_status(raw: Any, path: str) -> tuple[int | float | None, str]:
     )
 
 
-def unit_of(metric: str) -> str | None:
-    return "percent" if "percent" in metric else None
+def header(payload: Any, *names: str) -> dict[str, Any]:
+    """``attributes`` from a response's header fields (``name``, ``object_id``, ...), those sent."""
+    return {name: getattr(payload, name) for name in names if getattr(payload, name, None) is not None}
+
+
+def day_text(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 def period(start: dt.date | None, end: dt.date | None) -> dict[str, str]:
@@ -145,9 +158,7 @@ def metric_obs(
     **fields: Any,
 ) -> Observation:
     value, status = value_status(raw, path)
-    return observation(
-        VENDOR, platform, entity_type, entity_id, name, value, mapping=mapping, status=status, unit=unit_of(name), **fields
-    )
+    return observation(VENDOR, platform, entity_type, entity_id, name, value, mapping=mapping, status=status, **fields)
 
 
 def platform_of(services: list[str]) -> str:
@@ -157,38 +168,61 @@ def platform_of(services: list[str]) -> str:
 # --- posts -----------------------------------------------------------------------------
 
 
-def to_post(item: models.ContentItem, platform: str, account_id: str | None, path: str) -> Post:
+POST_ATTRIBUTES = ("username", "user_name", "related_user_name", "user_id", "link", "link_to_likes", "thumbnail")
+"""Post fields with no common column, kept in ``Post.attributes`` as sent. ``link`` is not
+``Post.url``: in the content example it is what the post links to (``post_url`` is the
+post's own), and the top content examples do not say which it is."""
+
+
+def to_post(
+    item: models.ContentItem,
+    platform: str,
+    account_id: str | None,
+    path: str,
+    attributes: Mapping[str, Any] | None = None,
+) -> Post:
     post_id = item.post_id if item.post_id is not None else item.status_id
     if post_id is None:
         raise PayloadError(f"shareablee: a post without post_id or status_id at {path}", vendor=VENDOR)
     metrics: dict[str, Any] = {}
     for name in models.CONTENT_METRICS:
         raw = getattr(item, name)
-        if raw is not None:
-            metrics[POST_METRICS.get(name, name)] = raw
+        if raw is None and name not in item.sent:
+            continue  # not sent: no entry; sent as null: null, never 0
+        key = POST_METRICS.get(name, name)
+        if raw is None and metrics.get(key) is not None:
+            continue  # a null under one spelling does not hide the other spelling's value
+        metrics[key] = raw
     return Post(
         VENDOR,
         platform,
         str(post_id),
         account_id=str(item.entity_id) if item.entity_id is not None else account_id,
-        url=item.post_url or item.link,
+        url=item.post_url,
         created_at=parse_time(item.created_at or item.created_time, path),
         text=item.content,
         media_type=item.post_type,
         metrics=metrics,
+        attributes={**(attributes or {}), **header(item, *POST_ATTRIBUTES)},
     )
 
 
 def normalize_content(page: models.UserContentPage, request: Request) -> Iterator[Post]:
+    """Posts of a page; the page's own ``name`` and ``object_id`` (the response header) go
+    into each Post's ``attributes.user``, beside its ``account_id`` (the entity_id)."""
     params = request.params
+    user = header(page, "name", "object_id")
+    attributes = {"user": user} if user else {}
     for i, item in enumerate(page.content):
-        yield to_post(item, params.service, params.entity_id, f"$.content[{i}]")
+        yield to_post(item, params.service, params.entity_id, f"$.content[{i}]", attributes)
 
 
 def normalize_top_content(payload: models.TopContent, request: Request) -> Iterator[Post]:
+    """Top posts; a category's (``category_top_content``) say which category in ``attributes.category_id``."""
     account = getattr(request.params, "entity_id", None)
+    attributes = header(payload, "category_id")
     for i, entry in enumerate(payload.top_content):
-        yield to_post(entry.fields, entry.service, account, f"$.top_content[{i}].fields")
+        yield to_post(entry.fields, entry.service, account, f"$.top_content[{i}].fields", attributes)
 
 
 # --- metrics and series ----------------------------------------------------------------
@@ -207,34 +241,39 @@ def normalize_metrics(payload: models.MetricsResponse, request: Request) -> Iter
     platform = request.params.service
     common = {"fetched_at": utcnow()}
     dims = params_period(request)
+    attributes = header(payload, "name", "object_id", "isin")
     for name, raw in payload.metrics.items():
         path = f"$.metrics.{name}"
         if name == "fans_by_country":
             shares = structure_payload(raw, list[models.CountryShare], vendor=VENDOR, where=path)
             for share in shares:
                 country = {**dims, "country": share.code}
-                yield metric_obs(platform, entity_type, entity_id, name, share.value, path, dimensions=country, **common)
-                yield metric_obs(
-                    platform, entity_type, entity_id, f"{name}_percent", share.percent, path, dimensions=country, **common
-                )
+                named = {**attributes, **header(share, "full_name")}
+                for metric, value in ((name, share.value), (f"{name}_percent", share.percent)):
+                    yield metric_obs(
+                        platform, entity_type, entity_id, metric, value, path, dimensions=country, attributes=named, **common
+                    )
         elif isinstance(raw, (dict, list)):
             log.debug("shareablee: skipping nested metric %s (no documented shape)", name)
         else:
-            yield metric_obs(platform, entity_type, entity_id, name, raw, path, dimensions=dims, **common)
+            yield metric_obs(platform, entity_type, entity_id, name, raw, path, dimensions=dims, attributes=attributes, **common)
 
 
 def normalize_time_series(payload: models.TimeSeries, request: Request) -> Iterator[Observation]:
     entity_type, entity_id = _chain_entity(request)
     platform = request.params.service
+    attributes = header(payload, "name", "object_id")
     for name, points in payload.series.items():
         for i, point in enumerate(points):
-            yield metric_obs(platform, entity_type, entity_id, name, point.value, f"$.{name}[{i}].value", date=point.date)
+            path = f"$.{name}[{i}].value"
+            yield metric_obs(platform, entity_type, entity_id, name, point.value, path, date=point.date, attributes=attributes)
 
 
 def normalize_realtime_time_series(payload: models.RealtimeTimeSeries, request: Request) -> Iterator[Observation]:
     entity_type, entity_id = _chain_entity(request)
     platform = request.params.service
     fetched = utcnow()
+    attributes = header(payload, "name", "object_id")
     for name, points in payload.series.items():
         for i, point in enumerate(points):
             yield metric_obs(
@@ -246,59 +285,79 @@ def normalize_realtime_time_series(payload: models.RealtimeTimeSeries, request: 
                 f"$.{name}[{i}].value",
                 dimensions={"date_offset": str(point.date_offset)},
                 fetched_at=fetched,
+                attributes=attributes,
             )
 
 
 # --- audience overlap and affinity -----------------------------------------------------
 
 
-def _overlap(payload: models.OverlapResponse, request: Request, *, ranked: bool) -> Iterator[Observation]:
+COMPARED_IDS = ("entity_id", "object_id")
+"""The id fields of a compared property, in the docs' order of kind: Shareablee's entity_id
+(the kind the ``object_id`` param takes: "an entity's id"), then ``object_id``."""
+
+
+def compared(result: Any, sent: Iterable[Any]) -> tuple[str, dict[str, Any]]:
+    """``(compared_entity, attributes)`` of an overlap or affinity result.
+
+    One id kind in the dimension: the id the user sent as ``object_id`` (a comparison), so
+    a result is keyed by what was asked for. The docs name that param "an entity's id",
+    but since v1.4 an overlap result's ``object_id`` is the service's id and its
+    ``entity_id`` the Shareablee id, while affinity results have ``object_id`` only (the
+    examples: affinity's object_ids 123456 and 98765 are overlap's entity_ids). So the
+    dimension is whichever of the result's ids was sent; a ranking (nothing sent) or a
+    result echoing neither takes the first present of ``entity_id``, ``object_id``. Both
+    ids, as sent, and the name go beside it: ``compared_entity_id``, ``compared_object_id``,
+    ``compared_name``.
+    """
+    asked = {str(i) for i in sent}
+    present = [getattr(result, kind, None) for kind in COMPARED_IDS]
+    ids = [str(i) for i in present if i is not None]
+    if not ids:
+        raise PayloadError("shareablee: an overlap or affinity result without entity_id or object_id", vendor=VENDOR)
+    dimension = next((i for i in ids if i in asked), ids[0])
+    attributes = {f"compared_{kind}": raw for kind, raw in zip(COMPARED_IDS, present, strict=True) if raw is not None}
+    if result.name is not None:
+        attributes["compared_name"] = result.name
+    return dimension, attributes
+
+
+def _comparison(
+    payload: models.OverlapResponse | models.AffinityResponse,
+    request: Request,
+    metrics: tuple[str, ...],
+    *,
+    ranked: bool,
+) -> Iterator[Observation]:
+    """Observations of an overlap or affinity response: the entity's own (``unique_engaged_users``
+    of affinity) and per result, keyed by ``compared_entity`` (and ``rank`` in a ranking)."""
     platform = payload.service or request.params.service
     entity_id = str(request.params.entity_id)
+    sent = getattr(request.params, "object_ids", None) or ()
     fetched = utcnow()
     dims = period(payload.start_date, payload.end_date)
-    for i, result in enumerate(payload.results):
-        other = result.entity_id if result.entity_id is not None else result.object_id
-        extra = {"compared_entity": str(other), **({"rank": str(i + 1)} if ranked else {})}
-        yield metric_obs(
-            platform,
-            "account",
-            entity_id,
-            "audience_percent_overlap",
-            result.audience_percent_overlap,
-            f"$.results[{i}].audience_percent_overlap",
-            dimensions={**dims, **extra},
-            fetched_at=fetched,
-        )
-
-
-def normalize_overlap_comparison(payload: models.OverlapResponse, request: Request) -> Iterator[Observation]:
-    return _overlap(payload, request, ranked=False)
-
-
-def normalize_overlap_ranking(payload: models.OverlapResponse, request: Request) -> Iterator[Observation]:
-    return _overlap(payload, request, ranked=True)
-
-
-def _affinity(payload: models.AffinityResponse, request: Request, *, ranked: bool) -> Iterator[Observation]:
-    platform = payload.service or request.params.service
-    entity_id = str(request.params.entity_id)
-    fetched = utcnow()
-    dims = period(payload.start_date, payload.end_date)
-    if payload.unique_engaged_users is not None:
+    own = {
+        **header(payload, "name", "object_id"),
+        **{k: day_text(v) for k, v in (("start_date", payload.start_date), ("end_date", payload.end_date)) if v},
+    }
+    total = getattr(payload, "unique_engaged_users", None)
+    if total is not None:
+        path = "$.unique_engaged_users"
         yield metric_obs(
             platform,
             "account",
             entity_id,
             "unique_engaged_users",
-            payload.unique_engaged_users,
-            "$.unique_engaged_users",
+            total,
+            path,
             dimensions=dims,
+            attributes=own,
             fetched_at=fetched,
         )
     for i, result in enumerate(payload.results):
-        extra = {"compared_entity": str(result.object_id), **({"rank": str(i + 1)} if ranked else {})}
-        for name in ("affinity", "unique_engaged_users"):
+        other, about = compared(result, sent)
+        extra = {"compared_entity": other, **({"rank": str(i + 1)} if ranked else {})}
+        for name in metrics:
             yield metric_obs(
                 platform,
                 "account",
@@ -308,15 +367,24 @@ def _affinity(payload: models.AffinityResponse, request: Request, *, ranked: boo
                 f"$.results[{i}].{name}",
                 dimensions={**dims, **extra},
                 fetched_at=fetched,
+                attributes={**own, **about},
             )
 
 
+def normalize_overlap_comparison(payload: models.OverlapResponse, request: Request) -> Iterator[Observation]:
+    return _comparison(payload, request, ("audience_percent_overlap",), ranked=False)
+
+
+def normalize_overlap_ranking(payload: models.OverlapResponse, request: Request) -> Iterator[Observation]:
+    return _comparison(payload, request, ("audience_percent_overlap",), ranked=True)
+
+
 def normalize_affinity_comparison(payload: models.AffinityResponse, request: Request) -> Iterator[Observation]:
-    return _affinity(payload, request, ranked=False)
+    return _comparison(payload, request, ("affinity", "unique_engaged_users"), ranked=False)
 
 
 def normalize_affinity_ranking(payload: models.AffinityResponse, request: Request) -> Iterator[Observation]:
-    return _affinity(payload, request, ranked=True)
+    return _comparison(payload, request, ("affinity", "unique_engaged_users"), ranked=True)
 
 
 # --- page insights ---------------------------------------------------------------------
@@ -328,8 +396,11 @@ def breakdown_dimension(metric: str) -> str:
 
 
 def normalize_page_insights(payload: models.PageInsights, request: Request) -> Iterator[Observation]:
+    """Dated observations; the response's ``object`` (``start``, ``end``, ``name``) in each one's attributes."""
     entity_id = str(request.params.entity_id)
     platform = request.params.service
+    info = payload.object
+    attributes = {k: v for k, v in (("start", day_text(info.start)), ("end", day_text(info.end)), ("name", info.name)) if v}
     for day, metrics in payload.data.items():
         for name, raw in metrics.items():
             path = f"$.data['{day.isoformat()}'].{name}"
@@ -346,34 +417,40 @@ def normalize_page_insights(payload: models.PageInsights, request: Request) -> I
                         mapping=INSIGHTS_METRICS,
                         date=day,
                         dimensions={dimension: str(key)},
+                        attributes=attributes,
                     )
             else:
-                yield metric_obs(platform, "account", entity_id, name, raw, path, mapping=INSIGHTS_METRICS, date=day)
+                yield metric_obs(
+                    platform, "account", entity_id, name, raw, path, mapping=INSIGHTS_METRICS, date=day, attributes=attributes
+                )
 
 
 # --- accounts --------------------------------------------------------------------------
 
-PROFILE_URLS = {"twitter": "https://twitter.com/{}", "instagram": "https://www.instagram.com/{}/"}
+PROFILE_ATTRIBUTES = ("website", "about", "profile_picture", "description")
+"""Profile fields with no common column, kept in ``Account.attributes`` as sent."""
 
 
 def accounts_of(user: models.CrossPlatformUser, categories: Iterable[str] = ()) -> Iterator[Account]:
     """One Account per service the entity is on; ``account_id`` is the Shareablee entity_id,
-    the id every other stream takes and reports, so records join across streams."""
+    the id every other stream takes and reports, so records join across streams. The
+    service's own id (``object_id``) is ``ids["object_id"]``, to join with the network;
+    the entity's Shareablee ``name`` is ``attributes["name"]`` (the service's
+    ``display_name`` is a field of its own: neither stands in for the other)."""
     for service in catalog.SERVICES:
         profile: models.ServiceProfile | None = getattr(user, service)
         if profile is None:
             continue
-        url = profile.link
-        if url is None and profile.user_name and service in PROFILE_URLS:
-            url = PROFILE_URLS[service].format(profile.user_name)
         yield Account(
             VENDOR,
             service,
             str(user.entity_id),
             username=profile.user_name,
-            display_name=profile.display_name or user.name,
-            url=url,
+            display_name=profile.display_name,
+            url=profile.link,
             categories=tuple(categories),
+            ids=header(profile, "object_id"),
+            attributes={**header(user, "name"), **header(profile, *PROFILE_ATTRIBUTES)},
         )
 
 
@@ -384,12 +461,16 @@ def normalize_cross_platform(payload: models.CrossPlatformUser, request: Request
 def normalize_members(payload: models.CategoryMembers, request: Request) -> Iterator[Account | Relation]:
     """Each member's Accounts (tagged with the category), and a ``category_member``
     Relation from the category per service: an entity in two requested categories keeps
-    both memberships even where its Account is upserted by natural key."""
+    both memberships even where its Account is upserted by natural key. The Relation's
+    ``other_name`` is the member's name; its attributes hold the category's ``name`` and ``isin``."""
     category = str(request.params.category_id)
+    about = header(payload, "name", "isin")
     for member in payload.members:
         for account in accounts_of(member, categories=(category,)):
             yield account
-            yield Relation(VENDOR, account.platform, category, "category_member", account.account_id, member.name)
+            yield Relation(
+                VENDOR, account.platform, category, "category_member", account.account_id, member.name, attributes=about
+            )
 
 
 # --- rankings --------------------------------------------------------------------------
@@ -400,6 +481,10 @@ def normalize_category_ranking(payload: models.CategoryRanking, request: Request
     platform = request.params.service
     fetched = utcnow()
     dims = {**params_period(request), "category": category}
+    # The ranking's ids are ``object_id``s, which the docs do not define (a member's entity
+    # id, as /me/find/user/'s object_id is, or the service's id, as overlap's is): the
+    # record holds the id as given and says which field it is (``id_kind``).
+    own = {"id_kind": "object_id", **{f"category_{k}": v for k, v in header(payload, "name", "isin").items()}}
     for i, item in enumerate(payload.ranking):
         yield metric_obs(
             platform,
@@ -410,6 +495,7 @@ def normalize_category_ranking(payload: models.CategoryRanking, request: Request
             f"$.ranking[{i}].value",
             dimensions={**dims, "rank": str(i + 1)},
             fetched_at=fetched,
+            attributes={**own, **header(item, "name")},
         )
 
 
@@ -462,7 +548,7 @@ def access_normalizer(kind: str):
 
     def normalize(payload: models.AccessList, request: Request) -> Iterator[Relation]:
         if payload.all:
-            yield Relation(VENDOR, CROSS_PLATFORM, "me", relation, "all", f"all ({kind} access is not limited)", 1)
+            yield Relation(VENDOR, CROSS_PLATFORM, "me", relation, "all", None, 1)
             return
         for item in payload.items:
             yield Relation(VENDOR, CROSS_PLATFORM, "me", relation, str(item.id), item.name, 1)
@@ -472,7 +558,9 @@ def access_normalizer(kind: str):
 
 
 def normalize_find(payload: models.FindResponse, request: Request) -> Iterator[Relation]:
-    """Properties matching the term; ``value`` is 1 when the token may read them, else 0."""
+    """Properties matching the term; ``value`` is 1 when the token may read them, else 0;
+    the search ``term`` in attributes."""
+    about = header(payload, "term")
     for result in payload.results:
         yield Relation(
             VENDOR,
@@ -482,4 +570,5 @@ def normalize_find(payload: models.FindResponse, request: Request) -> Iterator[R
             str(result.object_id),
             result.name,
             authorized_value(result.authorized),
+            attributes=about,
         )

@@ -377,22 +377,69 @@ def sandbox() -> Sandbox:
 DOCUMENTED_ERRORS = (DocumentedError(429, "Rate limit exceeded. Please try again later.", QuotaError, doc="Throttling"),)
 
 
-# The docs' terms ("Don'ts" and the list above them), mapped onto record fields:
-# "You may not request, collect, and/or store any personal data which may include social
-# URLs, labels, userIDs, friendly names or handles" and "You may not store any Shareablee
-# data more than 60 days". Only fields holding what those words name are declared:
-# - social URLs: Account.url (a profile link) and Post.url (a post's link on the network);
-# - handles: Account.username (the service's user_name);
-# - friendly names: Account.display_name, and Relation.other_name, which holds a member's
-#   or a property's name (one field for every relation, so all of it);
-# - userIDs and labels: not mapped. Every id socialtap keeps (account_id, entity_id,
-#   Post.account_id, the compared_entity dimension) is Shareablee's own entity_id, not a
-#   network's user id, and is the key every record joins on; nothing stored is a label.
-# Post.text (a post's body) is not named by the docs, so it is kept.
+# The docs' terms, "Must Do's and Don'ts", mapped onto record fields one by one:
+# (1) "You may not request, collect, and/or store any personal data which may include
+#     social URLs, labels, userIDs, friendly names or handles";
+# (2) "Shareablee category, entity, object IDs and property names are Shareablee data and
+#     not licensed except by express agreement. You may only use this information to
+#     effect your requests for metrics or content";
+# (3) "You may not store any Shareablee data more than 60 days" (retention_days).
+# A field is declared when it holds what (1) names, or an object id or property name of (2).
+# --keep-personal-data states the agreement both speak of, so it keeps both.
+# - social URLs: Account.url (the profile's link), attributes.website and
+#   attributes.profile_picture (URLs on a profile); Post.url (post_url), attributes.link,
+#   attributes.link_to_likes and attributes.thumbnail (URLs of a post on the network).
+# - handles: Account.username (user_name); a post's attributes.user_name (twitter's handle).
+# - friendly names and property names: Account.display_name; attributes.name wherever it
+#   is an entity's Shareablee name (Account; Observation, where it is the entity's or,
+#   for a category's observations, the category's: one field, so all of it goes);
+#   attributes.compared_name (overlap and affinity); Post attributes.username and
+#   attributes.related_user_name (the page's name on a post), attributes.user (the page's
+#   name and object_id on user_content's posts); Relation.other_name (a member's or a
+#   property's name).
+# - userIDs and object ids: Account.ids.object_id (the service's id of the account: a
+#   network user id), a post's attributes.user_id, an Observation's attributes.object_id
+#   (the entity's service id; the category id on category observations) and
+#   attributes.compared_object_id (overlap's service id of the compared property).
+# - labels: a profile's own texts about its holder, Account attributes.about and
+#   attributes.description (the list says "may include": a page's self-description is
+#   personal data where the page is a person's).
+# Not declared, with the reason:
+# - Shareablee entity ids (Account.account_id, Post.account_id, Observation.entity_id,
+#   Relation ids, the compared_entity and category dimensions, attributes.compared_entity_id,
+#   attributes.category_id of top content): (2) allows them "to effect your requests", they
+#   are what every record joins on, and most are natural-key fields, which DataTerms
+#   cannot leave out (distinct records would merge). The compared_entity dimension is the
+#   id the user sent; a category ranking's entity_id is its object_id (attributes.id_kind).
+# - Post.text (a post's content: the content (2) licenses), ISINs (a security's public
+#   ISO 6166 number), a country's full_name, a category's name and isin on a membership
+#   Relation or a ranking (a category is not a person; (2) names category ids, not names),
+#   page-insights start/end, the search term, metric values.
 TERMS = DataTerms(
     personal_fields={
-        "account": ("username", "display_name", "url"),
-        "post": ("url",),
+        "account": (
+            "username",
+            "display_name",
+            "url",
+            "ids.object_id",
+            "attributes.name",
+            "attributes.website",
+            "attributes.profile_picture",
+            "attributes.about",
+            "attributes.description",
+        ),
+        "post": (
+            "url",
+            "attributes.link",
+            "attributes.link_to_likes",
+            "attributes.thumbnail",
+            "attributes.user_name",
+            "attributes.username",
+            "attributes.related_user_name",
+            "attributes.user_id",
+            "attributes.user",
+        ),
+        "observation": ("attributes.name", "attributes.object_id", "attributes.compared_name", "attributes.compared_object_id"),
         "relation": ("other_name",),
     },
     retention_days=60,

@@ -338,7 +338,9 @@ class ShareableeSandbox(SandboxApp):
                     "shares_count": shares,
                     "comments_count": comments,
                     "link_to_likes": f"https://facebook.com/{post_id}/likes",
-                    "link": f"https://facebook.com/{post_id}",
+                    # as in the docs' example: post_url is the post, link what it links to
+                    "post_url": f"https://facebook.com/{post_id}",
+                    "link": f"https://{entity.name.replace(' ', '').lower()}.example/{i}",
                     "post_type": rng.choice(("link", "photo", "video", "status")),
                     "native_video_views": rng.randint(0, 50_000),
                 }
@@ -430,7 +432,8 @@ class ShareableeSandbox(SandboxApp):
             raise Problem(400, "page must be a number from 0.")
         page = int(raw_page)
         if self.is_example(entity_id):
-            return json_response(example("user_content"))
+            # The docs' next_page has placeholders and another host: the example is one page.
+            return json_response({**example("user_content"), "next_page": None})
         entity = self.entity(entity_id)
         if service not in entity.services:
             raise Problem(404, f"Entity {entity_id} has no {service} page.")
@@ -678,7 +681,16 @@ class ShareableeSandbox(SandboxApp):
                     continue
                 posts = self._in_range(self.posts(entity, service, realtime=realtime), start, end)
                 for post in posts:
-                    fields = {"username": entity.name, "entity_id": entity.entity_id, **self._public(post)}
+                    # The docs' top content fields: the page's name, its service id and a thumbnail with each post.
+                    public = self._public(post)
+                    post_id = public.get("post_id", public.get("status_id"))
+                    fields = {
+                        "username": entity.name,
+                        "entity_id": entity.entity_id,
+                        "user_id": entity.object_ids[service],
+                        **public,
+                        "thumbnail": f"https://{service}.example/thumbnail/{post_id}",
+                    }
                     found.append({"fields": fields, "service": service})
         found.sort(key=lambda item: (-item["fields"]["total_actions"], item["service"], str(item["fields"].get("post_id"))))
         return found[:limit]

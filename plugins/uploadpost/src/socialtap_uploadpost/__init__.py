@@ -1,0 +1,1 @@
+"""socialtap vendor plugin for Upload-Post analytics (``uploadpost``)."""
