@@ -47,9 +47,19 @@ class CheckResult:
         return {"ok": True, **attrs.asdict(self)}
 
 
-def check_task(vendor: Any, credentials: Mapping[str, str] | None, options: Options) -> Task:
-    """The task a check runs: the declared stream and params, one page, few retries."""
+def check_task(
+    vendor: Any, credentials: Mapping[str, str] | None, options: Options, params: Mapping[str, Any] | None = None
+) -> Task:
+    """The task a check runs: the declared stream and params (``params`` over them), one page, few retries."""
     declared = vendor.check
+    given = dict(params or {})
+    missing = [name for name in declared.needs if name not in given]
+    if missing:
+        raise ConfigError(
+            f"checking {vendor.name} needs {', '.join(missing)}, which only you know: give "
+            + " ".join(f"-p {name}=..." for name in missing)
+            + f" (the check fetches one page of {declared.stream})"
+        )
     options = attrs.evolve(
         options,
         max_pages=1,
@@ -59,7 +69,7 @@ def check_task(vendor: Any, credentials: Mapping[str, str] | None, options: Opti
         incremental=False,
         progress=False,
     )
-    return Task(vendor.name, declared.stream, dict(declared.params), credentials, options)
+    return Task(vendor.name, declared.stream, {**declared.params, **given}, credentials, options)
 
 
 def cost_problem(vendor: Any, yes: bool, how_to_agree: str = "--yes") -> str | None:
@@ -70,6 +80,8 @@ def cost_problem(vendor: Any, yes: bool, how_to_agree: str = "--yes") -> str | N
             f"{vendor.name} declares no check call; run a small stream instead "
             f"(`socialtap run {vendor.name} <stream> --max-pages 1`)"
         )
+    if declared.unavailable:
+        return f"{vendor.name} has no call that checks credentials without changing something: {declared.unavailable}"
     if not declared.free and not yes:
         return f"checking {vendor.name} is not free: it spends {declared.cost}; add {how_to_agree} to spend it"
     return None
@@ -83,11 +95,13 @@ def run_check(
     yes: bool = False,
     how_to_agree: str = "--yes",
     plugin_manager: pluggy.PluginManager | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> CheckResult:
     """Send the vendor's check call and describe its answer; typed errors otherwise.
 
     ``yes`` agrees to a check that is not free; ``how_to_agree`` names that agreement in
-    the ConfigError of a caller who did not (``--yes``, a connection extra).
+    the ConfigError of a caller who did not (``--yes``, a connection extra). ``params``
+    gives what the check ``needs`` (``Check.needs``).
     """
     from socialtap.plugins import get_registry
 
@@ -95,7 +109,7 @@ def run_check(
     problem = cost_problem(vendor, yes, how_to_agree)
     if problem is not None:
         raise ConfigError(problem)
-    prepared = prepare(check_task(vendor, credentials, options or Options()), plugin_manager=plugin_manager)
+    prepared = prepare(check_task(vendor, credentials, options or Options(), params), plugin_manager=plugin_manager)
     engine = make_engine(prepared)
     try:
         request = first_requests(prepared)[0]
@@ -120,6 +134,7 @@ def count_records(records: list[Any]) -> str:
 @click.option("--base-url", metavar="URL", help="Override the vendor's base URL.")
 @click.option("--sandbox", is_flag=True, help="Check against the vendor's offline sandbox with its test credentials.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("-p", "--param", "pairs", multiple=True, metavar="KEY=VALUE", help="A param the check needs (Check.needs).")
 @config_options
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def check_command(
@@ -128,6 +143,7 @@ def check_command(
     base_url: str | None,
     sandbox: bool,
     as_json: bool,
+    pairs: tuple[str, ...],
     config_path: str | None,
     profile: str | None,
     debug: bool,
@@ -140,7 +156,7 @@ def check_command(
     import contextlib
     import json
 
-    from socialtap.cli import handled
+    from socialtap.cli import handled, parse_param_pairs
     from socialtap.config import resolve
 
     with handled(debug), contextlib.ExitStack() as stack:
@@ -149,15 +165,18 @@ def check_command(
             click.echo(f"socialtap: warning: {warning}", err=True)
         options = Options(base_url=base_url or settings.base_url)
         credentials = settings.credentials or None
+        params = parse_param_pairs(pairs)
         if sandbox:
             from socialtap.plugins import get_registry
             from socialtap.testing import serve_sandbox
 
-            problem = cost_problem(get_registry().get(vendor), yes)  # before the sandbox starts
+            declared = get_registry().get(vendor)
+            problem = cost_problem(declared, yes)  # before the sandbox starts
             if problem is not None:
                 raise ConfigError(problem)
             running = stack.enter_context(serve_sandbox(vendor))
             options = attrs.evolve(options, base_url=running.base_url, sandbox=True)
             credentials = running.credentials
-        result = run_check(vendor, credentials=credentials, options=options, yes=yes)
+            params = {**declared.check.sandbox_params, **params}
+        result = run_check(vendor, credentials=credentials, options=options, yes=yes, params=params)
         click.echo(json.dumps(result.as_dict()) if as_json else f"ok: {result.message}")

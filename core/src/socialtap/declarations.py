@@ -63,6 +63,14 @@ class Check:
       against the account's rate limit").
     - ``describe``: a function of the records the call returned, giving one line of what
       the vendor said (the account, its balance); None counts the records.
+    - ``needs``: params only the user knows (their own profile name, when the vendor has
+      no "me" call): given as ``socialtap check VENDOR -p name=value``, serve's
+      ``"params"``, the Airflow connection's ``check_params`` extra.
+    - ``sandbox_params``: values for ``needs`` that the vendor's sandbox knows.
+    - ``unavailable``: why the vendor has no call that checks credentials without
+      changing something (an API whose only endpoint creates what it is sent); the
+      check then refuses with that reason and sends nothing. Build it with
+      :meth:`none_possible`.
     """
 
     stream: str
@@ -70,8 +78,21 @@ class Check:
     free: bool = True
     cost: str = ""
     describe: Callable[[list[Any]], str] | None = None
+    needs: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    sandbox_params: Mapping[str, Any] = attrs.field(factory=dict)
+    unavailable: str = ""
+
+    @classmethod
+    def none_possible(cls, why: str) -> Check:
+        """A vendor with no safe check call, and ``why`` (said by ``socialtap check``)."""
+        return cls("", unavailable=why)
 
     def __attrs_post_init__(self) -> None:
+        if self.unavailable:
+            return
+        missing = [name for name in self.needs if name not in self.sandbox_params]
+        if missing:
+            raise ValueError(f"Check of stream {self.stream!r}: give sandbox_params for {', '.join(missing)} (in needs)")
         if not self.free and not self.cost:
             raise ValueError(f"Check of stream {self.stream!r} is not free: say what it spends in cost=")
 
@@ -287,7 +308,7 @@ class Vendor:
     check: Check | None = None
 
     def __attrs_post_init__(self) -> None:
-        if self.check is not None and self.check.stream not in {s.name for s in self.streams}:
+        if self.check is not None and not self.check.unavailable and self.check.stream not in {s.name for s in self.streams}:
             raise ValueError(f"Vendor {self.name!r}: check names stream {self.check.stream!r}, which it does not declare")
 
     @property

@@ -184,13 +184,13 @@ class ServeApp:
     def on_check(self, request: Request) -> Response:
         from socialtap.check import cost_problem, run_check
 
-        body = _json_object(request, '{"vendor": ..., "yes": false}')
-        unknown = sorted(set(body) - {"vendor", "yes"})
+        body = _json_object(request, '{"vendor": ..., "yes": false, "params": {}}')
+        unknown = sorted(set(body) - {"vendor", "yes", "params"})
         if unknown:
-            raise ConfigError(f"unknown field(s) {', '.join(unknown)}; expected vendor and yes")
-        vendor, yes = body.get("vendor"), body.get("yes", False)
-        if not isinstance(vendor, str) or not vendor or not isinstance(yes, bool):
-            raise ConfigError("vendor is a required string; yes, if given, is true or false")
+            raise ConfigError(f"unknown field(s) {', '.join(unknown)}; expected vendor, yes and params")
+        vendor, yes, params = body.get("vendor"), body.get("yes", False), body.get("params", {})
+        if not isinstance(vendor, str) or not vendor or not isinstance(yes, bool) or not isinstance(params, dict):
+            raise ConfigError("vendor is a required string; yes, if given, is true or false; params, if given, an object")
         options, credentials = Options(), None
         if self.sandbox:
             problem = cost_problem(get_registry().get(vendor), yes, '"yes": true')
@@ -198,8 +198,11 @@ class ServeApp:
                 raise ConfigError(problem)
             running = self._sandbox(vendor)
             options, credentials = Options(base_url=running.base_url, sandbox=True), running.credentials
+            params = {**get_registry().get(vendor).check.sandbox_params, **params}
         try:
-            result = run_check(vendor, credentials=credentials, options=options, yes=yes, how_to_agree='"yes": true')
+            result = run_check(
+                vendor, credentials=credentials, options=options, yes=yes, how_to_agree='"yes": true', params=params
+            )
         except ConfigError:
             raise  # bad input: a 400 like every other route
         except SocialtapError as exc:

@@ -13,8 +13,11 @@ from collections.abc import Iterable
 # Vendor plugins published from this repository, by vendor name. Only these are ever
 # suggested for `pip install`: a guessed name could be someone else's package.
 KNOWN_DISTRIBUTIONS: dict[str, str] = {
+    "creatoraudit": "socialtap-creatoraudit",
+    "influencerdb": "socialtap-influencerdb",
     "metrika": "socialtap-metrika",
     "shareablee": "socialtap-shareablee",
+    "uploadpost": "socialtap-uploadpost",
 }
 
 # difflib's ratio above which a name counts as a near miss: catches a dropped, doubled or

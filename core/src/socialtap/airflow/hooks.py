@@ -57,6 +57,8 @@ class SocialtapHook(BaseHook):
 
         A vendor whose check is not free is called only when the connection's extra says
         ``"allow_paid_check": true``; otherwise the answer says what the check would spend.
+        A check that needs params only the user knows (``Check.needs``) reads them from the
+        extra's ``check_params`` object (``{"check_params": {"profile_username": "me"}}``).
         """
         from socialtap.check import run_check
         from socialtap.runner import Options
@@ -71,6 +73,7 @@ class SocialtapHook(BaseHook):
                 options=Options(base_url=config.base_url),
                 yes=yes,
                 how_to_agree='"allow_paid_check": true to the connection\'s extra',
+                params=extra.get("check_params") if isinstance(extra.get("check_params"), dict) else None,
             )
         except Exception as exc:  # the button shows the message; any failure is a failed test
             return False, f"{type(exc).__name__}: {exc}"

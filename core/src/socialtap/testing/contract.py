@@ -22,6 +22,7 @@ with a message that quotes the vendor and says what to do.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -260,11 +261,23 @@ class ContractSuite:
         with self.sandbox() as running:
             options = Options(base_url=running.base_url, **self.run_options)
             pm = make_plugin_manager()
-            result = run_check(vendor.name, credentials=running.credentials, options=options, yes=True, plugin_manager=pm)
+            if vendor.check.unavailable:
+                # No safe call: the check says why and sends nothing.
+                with pytest.raises(ConfigError, match="no call that checks credentials"):
+                    run_check(vendor.name, credentials=running.credentials, options=options, yes=True, plugin_manager=pm)
+                assert running.faults_seen.get("requests", 0) == 0
+                return
+            params = dict(vendor.check.sandbox_params)
+            if vendor.check.needs:  # without what only the user knows, refused before any request
+                with pytest.raises(ConfigError, match="-p "):
+                    run_check(vendor.name, credentials=running.credentials, options=options, yes=True, plugin_manager=pm)
+                assert running.faults_seen.get("requests", 0) == 0
+            check = functools.partial(run_check, vendor.name, options=options, yes=True, plugin_manager=pm, params=params)
+            result = check(credentials=running.credentials)
             assert result.message and result.stream == vendor.check.stream
             wrong = {k: f"wrong-{k}-0000" for k in running.credentials}
             with pytest.raises(AuthError):
-                run_check(vendor.name, credentials=wrong, options=options, yes=True, plugin_manager=pm)
+                check(credentials=wrong)
 
     def test_missing_credentials_name_the_env_var(self, monkeypatch: pytest.MonkeyPatch) -> None:
         vendor = self._vendor()

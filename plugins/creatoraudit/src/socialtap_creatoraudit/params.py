@@ -63,6 +63,15 @@ class VideoRef:
     def __str__(self) -> str:
         return self.given
 
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """What a user writes, in JSON Schema, for ``socialtap spec`` (see :func:`parse_identifier`)."""
+        return {
+            "anyOf": [{"type": "string", "minLength": 1, "maxLength": 512}, {"type": "integer", "minimum": 0}],
+            "description": FORMS,
+            "examples": ["https://www.instagram.com/p/Cx1AbC2dEfG/", "https://www.tiktok.com/@user/video/7234567890123456789"],
+        }
+
 
 def parse_identifier(value: Any) -> VideoRef:
     """A :class:`VideoRef` from an identifier, or ValueError saying what the documented forms are.

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from socialtap import Account, Credential, Post, Request, Stream, Vendor, hookimpl
+from socialtap import Account, Check, Credential, Post, Request, Stream, Vendor, hookimpl
 from socialtap.auth import Bearer
 from socialtap.idempotency import Write
 from socialtap.sandbox import Sandbox
@@ -81,6 +81,10 @@ CREATORAUDIT = Vendor(
     streams=(TRACK_VIDEO,),
     status_advice={404: NOT_FOUND_ADVICE},
     sandbox=sandbox,
+    check=Check.none_possible(
+        "its only documented endpoint, POST /videos, starts tracking the video it is sent; "
+        "run track_video with a video you want tracked to check the token"
+    ),
 )
 
 

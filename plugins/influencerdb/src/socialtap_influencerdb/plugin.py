@@ -24,7 +24,7 @@ given ``username`` instead of ``id`` resolves the usernames with ``channel_searc
 
 from __future__ import annotations
 
-from socialtap import Account, Credential, Observation, Post, Relation, Stream, Vendor, hookimpl
+from socialtap import Account, Check, Credential, Observation, Post, Relation, Stream, Vendor, hookimpl
 from socialtap.auth import TokenPrefix
 from socialtap.chains import Parent
 from socialtap.credits import OptionsProbe
@@ -201,6 +201,14 @@ INFLUENCERDB = Vendor(
     status_errors={429: QuotaError},
     status_advice={404: NOT_FOUND_ADVICE, 405: NOT_ALLOWED_ADVICE, 429: NO_CREDITS_ADVICE},
     sandbox=sandbox,
+    # The docs: every call costs credits, "even for the same data"; the balance is the
+    # cheapest, and its price is what its OPTIONS says (the sandbox prices it at 0).
+    check=Check(
+        "balance",
+        free=False,
+        cost="the credits one balance call costs (its OPTIONS price)",
+        describe=lambda records: ", ".join(f"{r.metric} {r.value}" for r in records) or "no balance",
+    ),
 )
 
 

@@ -21,7 +21,7 @@ contract suite.
 
 from __future__ import annotations
 
-from socialtap import Account, Credential, Observation, Post, RateLimit, Relation, Stream, Vendor, Window, hookimpl
+from socialtap import Account, Check, Credential, Observation, Post, RateLimit, Relation, Stream, Vendor, Window, hookimpl
 from socialtap.auth import ApikeyAuthorization
 from socialtap.sandbox import Sandbox
 from socialtap_uploadpost.models import PostAnalytics
@@ -110,6 +110,14 @@ UPLOADPOST = Vendor(
     rate_limit=RATE_LIMIT,
     status_advice={404: NOT_FOUND_ADVICE},
     sandbox=sandbox,
+    # Upload-Post documents no "me" or account call: the cheapest authenticated one is one
+    # day of a profile's impressions, and only the user knows their profile's name.
+    check=Check(
+        "total_impressions",
+        {"period": "last_day"},
+        needs=("profile_username",),
+        sandbox_params={"profile_username": "myprofile"},
+    ),
 )
 
 
