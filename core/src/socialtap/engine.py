@@ -258,6 +258,8 @@ class Engine:
                 if policy.retries_failure(safety, maybe_sent=not isinstance(exc, NotSentError)):
                     raise RetryableFailure(exc) from None
                 raise
+            finally:
+                self._release_slot()
             if self.throttle is not None:
                 self.throttle.observe(response.headers)
             if policy.retries_response(safety, response.status, self.vendor.status_errors):
@@ -283,6 +285,11 @@ class Engine:
                 why += f" (the server asked to wait {failure.retry_after:.0f}s more, past the {policy.max_total_wait:.0f}s retry budget)"
             message = f"{why}; last failure: {error}"
             raise type(error)(message, vendor=self.vendor.name, status=getattr(error, "status", None)) from None
+
+    def _release_slot(self) -> None:
+        # The response is in: the in-memory window counts the request until a window from now.
+        if self.throttle is not None:
+            self.throttle.release()
 
     def _take_slot(self) -> None:
         if self.throttle is None:
@@ -413,7 +420,7 @@ class Engine:
                 vendor=self.vendor.name,
             ) from None
         finally:
-            raw.close()
+            raw.close()  # read to the end, urllib3 has already handed the connection back to the pool
         with self._counter_lock:
             self.bytes_received += total
         return b"".join(chunks)
