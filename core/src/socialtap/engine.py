@@ -355,9 +355,17 @@ class Engine:
             payload=payload,
             size=len(body),
             elapsed=time.monotonic() - started,
+            echoes_secret=self._echoes_secret(body),
         )
         self.hook.socialtap_after_response(vendor=self.vendor, request=request, response=response, attempt=attempt)
         return response
+
+    def _echoes_secret(self, body: bytes) -> bool:
+        # One search per page: a vendor quoting the key back in a message must not put it
+        # in a record. JSON may write "/" as "\/", so that spelling is undone first.
+        if not body or not self.redactor:
+            return False
+        return self.redactor.leaks(body.decode("utf-8", "replace").replace("\\/", "/"))
 
     def _send_checked(self, request: Request, url: str, params: list[tuple[str, str]] | None) -> requests.Response:
         """Prepare the request, check the origin of the URL exactly as prepared, then sign and send it."""

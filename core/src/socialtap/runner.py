@@ -59,7 +59,7 @@ from socialtap.params import unstructure, validate_params
 from socialtap.plugins import distribution_of, get_plugin_manager, get_registry
 from socialtap.progress import Progress
 from socialtap.ratelimit import DEFAULT_MAX_TOTAL_PAUSE, Backend, Throttle
-from socialtap.records import TYPE_NAMES, Record
+from socialtap.records import TYPE_NAMES, Record, converter, to_dict
 from socialtap.retry import RetryPolicy
 from socialtap.secrets import secret_values
 from socialtap.state import (
@@ -493,6 +493,13 @@ def records_digest(records: list[Record]) -> str:
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
+def redacted_record(record: Record, redactor: Any) -> Record:
+    """``record`` with every secret in its text fields (nested ones too) replaced by ``***``."""
+    data = to_dict(record)
+    clean = redactor.payload(data)
+    return record if clean == data else converter.structure(clean, type(record))
+
+
 def iter_chain_pages(
     prepared: Prepared, engine: Engine, request: Request, *, pages_before: int = 0, stop: threading.Event | None = None
 ) -> Iterator[_Page]:
@@ -527,6 +534,8 @@ def iter_chain_pages(
             records = list(
                 hook.socialtap_normalize(vendor=vendor, stream=stream, request=current, payload=response.payload) or ()
             )
+        if response.echoes_secret:
+            records = [redacted_record(record, engine.redactor) for record in records]
         if records:
             digest = records_digest(records)
             if digest in digests:
