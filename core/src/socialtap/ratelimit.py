@@ -165,16 +165,21 @@ class SlidingWindow:
             return self.per  # woken early by a release
         return min(self._done) - horizon
 
-    def take(self, sleep: Callable[[float], object]) -> None:
-        """Block until a slot is free and take it; ``sleep(0)`` between waits may raise to abandon."""
+    def take(self, sleep: Callable[[float], object]) -> bool:
+        """Block until a slot is free and take it; whether the limit made it wait.
+
+        ``sleep(0)`` between waits may raise to abandon.
+        """
         if self.limit < 1:
             raise ConfigError("a rate limit must admit at least one request per window; check its RateLimit declaration")
+        waited = False
         with self._changed:
             while True:
                 wait = self.wait_time(time.monotonic())
                 if wait <= 0:
                     self._in_flight += 1
-                    return
+                    return waited
+                waited = True
                 self._changed.wait(min(wait, SLICE))
                 self._changed.release()
                 try:
@@ -389,13 +394,13 @@ class Throttle:
         return self._held + (now - self._held_since if self._waiters else 0.0)
 
     def acquire(self, sleep: Callable[[float], object] = time.sleep) -> float:
-        """Wait for a slot (announced pauses first, then the bucket); the seconds waited.
+        """Wait for a slot (announced pauses first, then the bucket); the seconds the limits held it (0: none).
 
         ``sleep`` is called with at most a second at a time (and with 0 while waiting
         for the bucket) and may raise to abandon the wait.
         """
         started = time.monotonic()
-        waiting = False
+        waiting = False  # held by an announced pause or spreading
         try:
             while True:
                 with self._lock:
@@ -419,8 +424,9 @@ class Throttle:
                     self._waiters -= 1
                     if self._waiters == 0:
                         self._held += time.monotonic() - self._held_since
-        self._take_from_bucket(sleep)
-        return time.monotonic() - started
+        held_by_bucket = self._take_from_bucket(sleep)
+        # Only a wait the limit imposed counts: a busy machine's lock or scheduling delay is not one.
+        return time.monotonic() - started if waiting or held_by_bucket else 0.0
 
     def _refuse_long_wait(self, wait: float, now: float, pausing: bool) -> None:
         """QuotaError when a wait passes the one-wait or the whole-run bound (lock held)."""
@@ -454,18 +460,21 @@ class Throttle:
             self._slots.held -= 1
             self.window.release()
 
-    def _take_from_bucket(self, sleep: Callable[[float], object]) -> None:
+    def _take_from_bucket(self, sleep: Callable[[float], object]) -> bool:
+        """Take a slot of the declared limit; whether the limit made this attempt wait."""
         if self.window is not None:
-            self.window.take(sleep)
+            waited = self.window.take(sleep)
             self._slots.held = getattr(self._slots, "held", 0) + 1
-            return
+            return waited
         if self.limiter is None:
-            return
+            return False
+        began = time.monotonic()
         while True:
             asked = time.monotonic()
             # In slices, so a stopping run is noticed between them.
             if self.limiter.try_acquire(self.key, timeout=SLICE):
-                return
+                # pyrate-limiter does not say whether it slept: a wait of its buffer (5 ms) or more did.
+                return time.monotonic() - began >= 0.005
             if time.monotonic() - asked < SLICE / 2:  # refused at once: the limit can never admit one
                 raise ConfigError(f"the rate limit of {self.vendor} admits no request at all; check its RateLimit declaration")
             sleep(0)
