@@ -37,8 +37,10 @@ def main() -> None:
     print(f"{'vendor':<14}{'start median ms':>16}{'start max ms':>14}{'stop median ms':>16}{'stop max ms':>13}")
     for vendor in sorted(v.name for v in get_registry().vendors()):
         starts, stops = measure(vendor, rounds)
-        print(f"{vendor:<14}{statistics.median(starts) * 1000:>16.1f}{max(starts) * 1000:>14.1f}"
-              f"{statistics.median(stops) * 1000:>16.1f}{max(stops) * 1000:>13.1f}")
+        print(
+            f"{vendor:<14}{statistics.median(starts) * 1000:>16.1f}{max(starts) * 1000:>14.1f}"
+            f"{statistics.median(stops) * 1000:>16.1f}{max(stops) * 1000:>13.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -20,8 +20,23 @@ from socialtap.hookspecs import hookimpl
 from socialtap.http import Request, Response
 from socialtap.plugins import register_vendor, use_plugin
 from socialtap.records import Account, Observation, Post, Relation
-from socialtap.runner import Options, RunReport, Task, iter_records, run, run_to_output
 from socialtap.terms import DataTerms
+
+# The runner (and with it the HTTP engine, retries and rate-limit buckets) loads on first
+# use: a plugin importing its declarations, or an Airflow DAG file parsed every few
+# seconds, must not pay for what only a run needs.
+_RUNNER_NAMES = frozenset({"Options", "RunReport", "Task", "iter_records", "run", "run_to_output"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _RUNNER_NAMES:
+        from socialtap import runner
+
+        value = getattr(runner, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'socialtap' has no attribute {name!r}")
+
 
 __all__ = [
     "Account",

@@ -11,6 +11,10 @@ an Airflow worker), so the clock can be set two ways:
   subprocess. Meant for tests and replays; never set it on a production scheduler.
 
 Everything else calls :func:`now` or :func:`today`, never ``datetime.now()``.
+
+The runner also *pins* the clock while a page is normalized (:func:`pinned`): every record
+of a page is as of the moment its response came back, and a page of 100 records reads the
+clock once instead of 100 times (reading ``$SOCIALTAP_NOW`` is the costly part).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ ENV_NOW = "SOCIALTAP_NOW"
 
 _lock = threading.Lock()
 _frozen: list[dt.datetime] = []
+_pinned = threading.local()
 
 
 def parse_instant(text: str) -> dt.datetime:
@@ -41,7 +46,10 @@ def parse_instant(text: str) -> dt.datetime:
 
 
 def now() -> dt.datetime:
-    """The current time, timezone-aware UTC (frozen or ``$SOCIALTAP_NOW`` when set)."""
+    """The current time, timezone-aware UTC (pinned, frozen or ``$SOCIALTAP_NOW`` when set)."""
+    instant = getattr(_pinned, "at", None)
+    if instant is not None:
+        return instant
     with _lock:
         if _frozen:
             return _frozen[-1]
@@ -72,3 +80,19 @@ def frozen(at: dt.datetime | dt.date | str) -> Iterator[dt.datetime]:
     finally:
         with _lock:
             _frozen.remove(instant)
+
+
+@contextlib.contextmanager
+def pinned(at: dt.datetime | None = None) -> Iterator[dt.datetime]:
+    """Hold :func:`now` at one instant in this thread only (default: now, read once).
+
+    For the runner's normalization of one page: its records share one fetch time. Other
+    threads, and :func:`frozen` blocks entered before it, are untouched.
+    """
+    instant = at if at is not None else now()
+    previous = getattr(_pinned, "at", None)
+    _pinned.at = instant
+    try:
+        yield instant
+    finally:
+        _pinned.at = previous

@@ -281,6 +281,8 @@ class Engine:
             except BaseException:
                 charge.settle(sent=False)
                 raise
+            finally:
+                self._release_slot()
             charge.settle(status=response.status)
             if self.throttle is not None:
                 self.throttle.observe(response.headers)
@@ -309,8 +311,13 @@ class Engine:
             message = f"{why}; last failure: {error}"
             raise type(error)(message, vendor=self.vendor.name, status=getattr(error, "status", None)) from None
 
+    def _release_slot(self) -> None:
+        # The response is in: the in-memory window counts the request until a window from now.
+        if self.throttle is not None:
+            self.throttle.release()
+
     def _take_slot(self) -> float:
-        """Wait for the rate limit's next slot; the seconds waited."""
+        """Wait for the rate limit's next slot; the seconds the limit held the request."""
         if self.throttle is None:
             return 0.0
         # The engine's sleep: the runner's wakes up (and raises) as soon as the run stops.
@@ -384,10 +391,18 @@ class Engine:
             payload=payload,
             size=len(body),
             elapsed=time.monotonic() - started,
+            echoes_secret=self._echoes_secret(body),
         )
         self._log_request(request, str(response.status), attempt, response.elapsed)
         self.hook.socialtap_after_response(vendor=self.vendor, request=request, response=response, attempt=attempt)
         return response
+
+    def _echoes_secret(self, body: bytes) -> bool:
+        # One search per page: a vendor quoting the key back in a message must not put it
+        # in a record. JSON may write "/" as "\/", so that spelling is undone first.
+        if not body or not self.redactor:
+            return False
+        return self.redactor.leaks(body.decode("utf-8", "replace").replace("\\/", "/"))
 
     def _send_checked(self, request: Request, url: str, params: list[tuple[str, str]] | None) -> requests.Response:
         """Prepare the request, check the origin of the URL exactly as prepared, then sign and send it."""
@@ -450,7 +465,7 @@ class Engine:
                 vendor=self.vendor.name,
             ) from None
         finally:
-            raw.close()
+            raw.close()  # read to the end, urllib3 has already handed the connection back to the pool
         with self._counter_lock:
             self.bytes_received += total
         return b"".join(chunks)

@@ -243,6 +243,8 @@ class Response:
     - ``payload``: the parsed JSON body (None for an empty body).
     - ``size``: the body's length in bytes.
     - ``elapsed``: seconds from sending to the last byte.
+    - ``echoes_secret``: the body holds one of the run's secrets (a vendor echoing the key
+      in a message); the runner then redacts the records built from it.
     """
 
     status: int
@@ -251,3 +253,4 @@ class Response:
     payload: Any = None
     size: int = 0
     elapsed: float = 0.0
+    echoes_secret: bool = False

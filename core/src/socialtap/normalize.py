@@ -20,8 +20,48 @@ from socialtap.errors import PayloadError
 payload_converter = make_converter(forbid_extra_keys=False, detailed_validation=True)
 
 
+_fast: tuple[int, cattrs.Converter] | None = None
+
+
+def _fast_converter() -> cattrs.Converter:
+    """``payload_converter`` without detailed validation: the same hooks, a third less time per page.
+
+    Copied again whenever a plugin has registered another hook on ``payload_converter``
+    (plugins do at import). Should cattrs' internals change so that this cannot be told,
+    the detailed converter is used: slower, never wrong.
+    """
+    global _fast
+    registered = _hooks_registered(payload_converter)
+    if registered < 0:
+        return payload_converter
+    if _fast is None or _fast[0] != registered:
+        _fast = (registered, payload_converter.copy(detailed_validation=False))
+    return _fast[1]
+
+
+def _hooks_registered(converter: cattrs.Converter) -> int:
+    """How many structure hooks ``converter`` holds (cattrs has no public count), or -1."""
+    try:
+        dispatch = converter._structure_func
+        return (
+            len(dispatch._single_dispatch.registry)
+            + len(dispatch._function_dispatch._handler_pairs)
+            + len(dispatch._direct_dispatch)
+        )
+    except (AttributeError, TypeError):
+        return -1
+
+
 def structure_payload(payload: Any, model: type, *, vendor: str = "", where: str = "") -> Any:
-    """``payload`` as an instance of ``model``, or PayloadError naming every bad field."""
+    """``payload`` as an instance of ``model``, or PayloadError naming every bad field.
+
+    Structured first without cattrs' detailed validation (fast, on every page); only a
+    payload that fails is structured again with it, to name each bad field.
+    """
+    try:
+        return _fast_converter().structure(payload, model)
+    except Exception:
+        pass
     try:
         return payload_converter.structure(payload, model)
     except Exception as exc:  # cattrs raises several exception types

@@ -47,7 +47,7 @@ import attrs
 
 from socialtap import clock
 from socialtap.errors import ConfigError, OutputBusyError, PayloadError
-from socialtap.records import RECORD_TYPES, TYPE_NAMES, Record, dumps, fetch_day, key_of, natural_key, to_dict, to_item
+from socialtap.records import RECORD_TYPES, TYPE_NAMES, Record, dumps, fetch_day, key_of, to_dict, to_item
 
 FORMATS = ("jsonl", "csv", "sqlite")
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -160,7 +160,21 @@ class CsvWriter(Writer):
                 temp.unlink(missing_ok=True)
 
 
+# A natural key is a list of strings (socialtap.records.key_of): nothing to check for NaN.
+_encode_key = json.JSONEncoder(ensure_ascii=True).encode
+
+
 def _sql_value(value: Any) -> Any:
+    # Runs for every column of every row: the common exact types first, without isinstance.
+    kind = value.__class__
+    if value is None or kind is str or kind is float or kind is bool:
+        return value
+    if kind is int and SQLITE_INT_MIN <= value <= SQLITE_INT_MAX:
+        return value
+    if kind is dict and not value:
+        return "{}"
+    if kind is list and not value:
+        return "[]"
     if isinstance(value, (dict, list)):
         return dumps(value, sort_keys=True)
     if isinstance(value, int) and not isinstance(value, bool) and not SQLITE_INT_MIN <= value <= SQLITE_INT_MAX:
@@ -272,6 +286,11 @@ class SqliteWriter(Writer):
         if version < SQLITE_SCHEMA_VERSION:
             self.db.execute(f"PRAGMA user_version = {SQLITE_SCHEMA_VERSION}")
         self.written = 0
+        self._statements: dict[type, tuple[str, tuple[str, ...]]] = {}
+        self._pending: dict[str, list[list[Any]]] = {}
+        self._pending_rows = 0
+        # The day rows are stored on: one run writes on the day it opened its output.
+        self._today = clock.today().isoformat()
 
     def _existing_columns(self, name: str) -> dict[str, str]:
         return {row[1]: row[2] for row in self.db.execute(f'PRAGMA table_info("{name}")')}
@@ -313,6 +332,7 @@ class SqliteWriter(Writer):
         ``days`` days ago are kept; one day more and they go. With ``dry_run`` nothing is
         deleted and the counts are what would be. In the writer's transaction.
         """
+        self.flush()
         today = clock.today()
         found: dict[str, dict[str, int]] = {}
         for vendor, days in sorted(retention.items()):
@@ -351,29 +371,58 @@ class SqliteWriter(Writer):
         self.db.execute(f'DROP TABLE "{name}"')
         self.db.execute(f'ALTER TABLE "{temp}" RENAME TO "{name}"')
 
-    def write(self, record: Record) -> None:
-        name = self.type_names[type(record)]
-        data = {**to_dict(record), STORED_ON: clock.today().isoformat()}
-        columns = ", ".join(f'"{c}"' for c in data)
-        marks = ", ".join("?" for _ in range(len(data) + 1))
-        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in data)
-        key = dumps(natural_key(record), ensure_ascii=True)
-        values = [key] + [self._checked(type(record), c, _sql_value(v)) if c != STORED_ON else v for c, v in data.items()]
-        self.db.execute(
-            f'INSERT INTO "{name}" (_key, {columns}) VALUES ({marks}) ON CONFLICT(_key) DO UPDATE SET {updates}',
-            values,
-        )
-        self.written += 1
+    # Rows wait in memory until the next checkpoint (or 1,000 of them), then go in with one
+    # executemany per table: a statement per record cost four times fetching the record.
+    FLUSH_ROWS = 1000
 
-    def _checked(self, cls: type, column: str, value: Any) -> Any:
+    def _upsert_sql(self, cls: type) -> tuple[str, tuple[str, ...]]:
+        """The upsert statement of ``cls``'s table and its fields in column order (cached)."""
+        cached = self._statements.get(cls)
+        if cached is None:
+            fields = tuple(f.name for f in attrs.fields(cls))
+            columns = [*fields, STORED_ON]
+            names = ", ".join(f'"{c}"' for c in columns)
+            marks = ", ".join("?" for _ in range(len(columns) + 1))
+            updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns)
+            sql = (
+                f'INSERT INTO "{self.type_names[cls]}" (_key, {names}) VALUES ({marks}) ON CONFLICT(_key) DO UPDATE SET {updates}'
+            )
+            cached = self._statements[cls] = (sql, fields)
+        return cached
+
+    def write(self, record: Record) -> None:
+        cls = type(record)
+        sql, fields = self._upsert_sql(cls)
+        data = to_dict(record)
+        integers = self.integer_fields[cls]
+        values: list[Any] = [_encode_key(list(key_of(cls, data)))]
+        for name in fields:
+            value = _sql_value(data[name])
+            if name in integers and isinstance(value, str):
+                self._refuse_big_integer(cls, name, value)
+            values.append(value)
+        values.append(self._today)
+        self._pending.setdefault(sql, []).append(values)
+        self._pending_rows += 1
+        self.written += 1
+        if self._pending_rows >= self.FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the rows waiting in memory (inside the open transaction; nothing is committed)."""
+        for sql, rows in self._pending.items():
+            self.db.executemany(sql, rows)
+        self._pending.clear()
+        self._pending_rows = 0
+
+    @staticmethod
+    def _refuse_big_integer(cls: type, column: str, value: str) -> None:
         # An INTEGER column would turn the exact TEXT of an integer past 64 bits into a rounded
         # REAL; only untyped (Value) columns keep it. Refuse rather than store a wrong number.
-        if isinstance(value, str) and column in self.integer_fields[cls]:
-            raise PayloadError(
-                f"field {column} of {cls.__name__} holds {value}, past SQLite's 64-bit INTEGER; "
-                f"declare the field as socialtap.records.Value (an untyped column keeps it exact), or use another format"
-            )
-        return value
+        raise PayloadError(
+            f"field {column} of {cls.__name__} holds {value}, past SQLite's 64-bit INTEGER; "
+            f"declare the field as socialtap.records.Value (an untyped column keeps it exact), or use another format"
+        )
 
     def log_run(
         self,
@@ -387,6 +436,7 @@ class SqliteWriter(Writer):
 
         ``outcome`` is ``ok``, or the report's error text (already redacted by the runner).
         """
+        self.flush()
         self.db.execute(
             f'INSERT INTO "{RUNS_TABLE}" ("task_id", "vendor", "stream", "params", "window", "started", "finished", "records", "outcome", "credits") '
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -406,12 +456,14 @@ class SqliteWriter(Writer):
 
     def close(self) -> None:
         if self.db is not None:
+            self.flush()
             self.db.commit()
             self.db.close()
             self.db = None  # type: ignore[assignment]
 
     def abort(self) -> None:
         if self.db is not None:
+            self._pending.clear()
             self.db.rollback()
             self.db.close()
             self.db = None  # type: ignore[assignment]

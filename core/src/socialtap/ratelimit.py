@@ -11,8 +11,18 @@ decides who shares the limit:
   Airflow worker on every machine (an atomic Lua script; clocks must be NTP-synced).
 
 The bucket key is ``<vendor>-<hash of the credentials>``: two API keys get two budgets,
-and no credential value is ever stored in a bucket. The window is padded a little
-(``max(100 ms, 2 %)``) because the server measures at arrival, not at our send time.
+and no credential value is ever stored in a bucket.
+
+When a slot is stamped decides whether the server ever answers 429. The server counts a
+request when it *arrives*, some time after the client took its slot. The in-memory bucket
+(:class:`SlidingWindow`) therefore counts a request as in the window from the moment it
+takes its slot until one window after its response came back (``Throttle.release``): the
+server's arrival lies between those two instants, so N requests in any window at the
+server is impossible, with no padding and the full declared rate. The SQLite and Redis
+buckets (pyrate-limiter, shared between processes) cannot restamp an item they admitted:
+they stamp it with the time it was actually admitted (not the time the limiter planned
+to wake up, which lags up to a slice behind) and pad the window by ``max(100 ms, 2 %)``
+for the time between admission and arrival.
 
 Servers that announce their budget (``RateLimit-Remaining``/``-Reset``, the IETF draft's
 ``RateLimit: remaining=…, reset=…``, and the ``X-RateLimit-*`` forms) are listened to: an
@@ -43,13 +53,16 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
-from pyrate_limiter import Limiter, Rate, SQLiteBucket
 
 from socialtap.declarations import RateLimit
 from socialtap.errors import ConfigError, QuotaError
 from socialtap.retry import header
+
+if TYPE_CHECKING:  # pyrate-limiter loads only for the shared buckets (SQLite, Redis)
+    from pyrate_limiter import Limiter, Rate
 
 ENV_DB = "SOCIALTAP_RATE_LIMIT_DB"
 ENV_URL = "SOCIALTAP_RATE_LIMIT_URL"
@@ -68,7 +81,12 @@ def credentials_key(vendor: str, credentials: Mapping[str, str]) -> str:
 
 
 def padded_rate(limit: RateLimit) -> Rate:
-    """The pyrate-limiter rate for a declared limit, its window padded for network jitter."""
+    """The pyrate-limiter rate for a declared limit, its window padded for the time from admission to arrival.
+
+    Only the shared buckets (SQLite, Redis) use it; the in-memory window needs no padding.
+    """
+    from pyrate_limiter import Rate
+
     window_ms = limit.per * 1000.0
     return Rate(limit.requests, math.ceil(window_ms + max(100.0, window_ms * 0.02)))
 
@@ -109,7 +127,9 @@ class Backend:
 def _sqlite_path(path: Path) -> Path:
     """``path`` if a SQLite bucket file can live there; else a ConfigError (checked before any request)."""
     if path.is_dir():
-        raise ConfigError(f"rate-limit DB {str(path)!r} is a directory; give a file path such as {str(path / 'ratelimit.sqlite')!r}")
+        raise ConfigError(
+            f"rate-limit DB {str(path)!r} is a directory; give a file path such as {str(path / 'ratelimit.sqlite')!r}"
+        )
     for parent in path.parents:
         if parent.exists():
             if not parent.is_dir():
@@ -118,6 +138,64 @@ def _sqlite_path(path: Path) -> Path:
     return path
 
 
+class SlidingWindow:
+    """At most ``limit`` requests in any ``per`` seconds, counted from slot to response.
+
+    A slot taken by :meth:`take` counts as in the window while its request is in flight
+    and for ``per`` seconds after :meth:`release` stamps it with the time its response
+    came back. Whatever the network delay, the server's arrival times then also hold at
+    most ``limit`` in any ``per`` seconds. One instance is shared by every thread and task
+    of a process for one (vendor, credential).
+    """
+
+    def __init__(self, limit: int, per: float):
+        self.limit = limit
+        self.per = per
+        self._done: list[float] = []  # response times of released slots, still in a window
+        self._in_flight = 0
+        self._changed = threading.Condition()
+
+    def wait_time(self, now: float) -> float:
+        """Seconds until a slot frees up (0: one is free now); ``per`` when all are in flight. Lock held."""
+        horizon = now - self.per
+        self._done = [stamp for stamp in self._done if stamp > horizon]
+        if self._in_flight + len(self._done) < self.limit:
+            return 0.0
+        if not self._done:
+            return self.per  # woken early by a release
+        return min(self._done) - horizon
+
+    def take(self, sleep: Callable[[float], object]) -> bool:
+        """Block until a slot is free and take it; whether the limit made it wait.
+
+        ``sleep(0)`` between waits may raise to abandon.
+        """
+        if self.limit < 1:
+            raise ConfigError("a rate limit must admit at least one request per window; check its RateLimit declaration")
+        waited = False
+        with self._changed:
+            while True:
+                wait = self.wait_time(time.monotonic())
+                if wait <= 0:
+                    self._in_flight += 1
+                    return waited
+                waited = True
+                self._changed.wait(min(wait, SLICE))
+                self._changed.release()
+                try:
+                    sleep(0)  # the run's sleep raises once the run stops
+                finally:
+                    self._changed.acquire()
+
+    def release(self) -> None:
+        """The response of a slot's request came back (or it failed): stamp it now."""
+        with self._changed:
+            self._in_flight -= 1
+            self._done.append(time.monotonic())
+            self._changed.notify_all()
+
+
+_WINDOWS: dict[tuple[str, int, float], SlidingWindow] = {}
 _LIMITERS: dict[tuple[Backend, str, int, int], Limiter] = {}
 _LIMITERS_LOCK = threading.Lock()
 
@@ -132,6 +210,17 @@ def reset_limiters() -> None:
     """
     with _LIMITERS_LOCK:
         _LIMITERS.clear()
+        _WINDOWS.clear()
+
+
+def _window(key: str, limit: RateLimit) -> SlidingWindow:
+    """One SlidingWindow per (key, limit) per process, so all tasks of a process share it."""
+    cache_key = (key, limit.requests, limit.per)
+    with _LIMITERS_LOCK:
+        window = _WINDOWS.get(cache_key)
+        if window is None:
+            window = _WINDOWS[cache_key] = SlidingWindow(limit.requests, limit.per)
+        return window
 
 
 def _limiter(backend: Backend, key: str, rate: Rate) -> Limiter:
@@ -140,24 +229,25 @@ def _limiter(backend: Backend, key: str, rate: Rate) -> Limiter:
     with _LIMITERS_LOCK:
         limiter = _LIMITERS.get(cache_key)
         if limiter is None:
+            from pyrate_limiter import Limiter
+
             limiter = Limiter(_bucket(backend, key, rate), buffer_ms=5)
             _LIMITERS[cache_key] = limiter
         return limiter
 
 
 def _bucket(backend: Backend, key: str, rate: Rate):  # type: ignore[no-untyped-def]
-    if backend.kind == "memory":
-        from pyrate_limiter import InMemoryBucket
-
-        return InMemoryBucket([rate])
     if backend.kind == "sqlite":
         import sqlite3
 
+        from pyrate_limiter import SQLiteBucket
+
         try:
             Path(backend.location).parent.mkdir(parents=True, exist_ok=True)
-            return SQLiteBucket.init_from_file(
+            bucket = SQLiteBucket.init_from_file(
                 [rate], table=f"rl_{key}", db_path=backend.location, create_new_table=True, use_file_lock=True
             )
+            return _stamped_when_admitted(bucket)
         except (OSError, sqlite3.Error) as exc:  # unwritable, not a database, ...: the user's path to fix
             raise ConfigError(
                 f"cannot open the rate-limit DB {backend.location!r} ({type(exc).__name__}: {exc}); "
@@ -181,25 +271,37 @@ def _bucket(backend: Backend, key: str, rate: Rate):  # type: ignore[no-untyped-
         script = LuaScript.PUT_ITEM.replace(upto_now, "redis.call('ZCOUNT', bucket, window_start, '+inf')")
 
         class FreshRedisBucket(RedisBucket):
-            """Stamps each item when it is admitted, and counts later stamps too (see above)."""
+            """Counts items stamped later than the caller's now too (see above)."""
 
             @classmethod
             def init(cls, rates, redis, bucket_key, algorithm=None):  # type: ignore[no-untyped-def, override]
                 return cls(rates, redis, bucket_key, redis.script_load(script), algorithm)
 
-            def put(self, item):  # type: ignore[no-untyped-def]
-                # After a wait the Limiter advances a stamp by its planned sleep; use the real time.
-                item.timestamp = self.now()
-                return super().put(item)
-
         try:
             client = redis.Redis.from_url(backend.location)
-            return FreshRedisBucket.init([rate], client, f"socialtap:ratelimit:{key}")
+            return _stamped_when_admitted(FreshRedisBucket.init([rate], client, f"socialtap:ratelimit:{key}"))
         except redis.RedisError as exc:
             raise ConfigError(
                 f"cannot reach the Redis rate-limit backend ({type(exc).__name__}); check --rate-limit-url / {ENV_URL}"
             ) from None
     raise ConfigError(f"unknown rate-limit backend {backend.kind!r}")
+
+
+def _stamped_when_admitted(bucket):  # type: ignore[no-untyped-def]
+    """``bucket`` stamping each item with the time it is admitted.
+
+    After a wait pyrate-limiter's Limiter stamps an item with the time it *planned* to
+    wake up, which can be a whole slice behind the real time: the item then leaves the
+    window early, and one request too many reaches the server.
+    """
+    put = bucket.put
+
+    def put_now(item):  # type: ignore[no-untyped-def]
+        item.timestamp = bucket.now()
+        return put(item)
+
+    bucket.put = put_now
+    return bucket
 
 
 def parse_budget(headers: Mapping[str, str], *, now: float | None = None) -> tuple[int | None, int | None, float | None]:
@@ -264,8 +366,11 @@ class Throttle:
         self.vendor = vendor
         self.backend = backend or Backend()
         self.key = credentials_key(vendor, credentials)
-        self.rate = padded_rate(rate_limit) if rate_limit is not None else None
+        shared = rate_limit is not None and self.backend.kind != "memory"
+        self.window = _window(self.key, rate_limit) if rate_limit is not None and not shared else None
+        self.rate = padded_rate(rate_limit) if shared else None
         self.limiter = _limiter(self.backend, self.key, self.rate) if self.rate is not None else None
+        self._slots = threading.local()
         self.max_pause = max_pause
         self.max_total_pause = max_total_pause
         self._lock = threading.Lock()
@@ -289,13 +394,13 @@ class Throttle:
         return self._held + (now - self._held_since if self._waiters else 0.0)
 
     def acquire(self, sleep: Callable[[float], object] = time.sleep) -> float:
-        """Wait for a slot (announced pauses first, then the bucket); the seconds waited.
+        """Wait for a slot (announced pauses first, then the bucket); the seconds the limits held it (0: none).
 
         ``sleep`` is called with at most a second at a time (and with 0 while waiting
         for the bucket) and may raise to abandon the wait.
         """
         started = time.monotonic()
-        waiting = False
+        waiting = False  # held by an announced pause or spreading
         try:
             while True:
                 with self._lock:
@@ -319,8 +424,9 @@ class Throttle:
                     self._waiters -= 1
                     if self._waiters == 0:
                         self._held += time.monotonic() - self._held_since
-        self._take_from_bucket(sleep)
-        return time.monotonic() - started
+        held_by_bucket = self._take_from_bucket(sleep)
+        # Only a wait the limit imposed counts: a busy machine's lock or scheduling delay is not one.
+        return time.monotonic() - started if waiting or held_by_bucket else 0.0
 
     def _refuse_long_wait(self, wait: float, now: float, pausing: bool) -> None:
         """QuotaError when a wait passes the one-wait or the whole-run bound (lock held)."""
@@ -343,14 +449,32 @@ class Throttle:
                 vendor=self.vendor,
             )
 
-    def _take_from_bucket(self, sleep: Callable[[float], object]) -> None:
+    def release(self) -> None:
+        """The response to this thread's last acquired slot came back (or its attempt failed).
+
+        The in-memory window keeps the slot until one window after this moment (see the
+        module docstring); the other buckets stamped it when it was admitted. Call it
+        once after every :meth:`acquire`, whatever happened to the request.
+        """
+        if self.window is not None and getattr(self._slots, "held", 0):
+            self._slots.held -= 1
+            self.window.release()
+
+    def _take_from_bucket(self, sleep: Callable[[float], object]) -> bool:
+        """Take a slot of the declared limit; whether the limit made this attempt wait."""
+        if self.window is not None:
+            waited = self.window.take(sleep)
+            self._slots.held = getattr(self._slots, "held", 0) + 1
+            return waited
         if self.limiter is None:
-            return
+            return False
+        began = time.monotonic()
         while True:
             asked = time.monotonic()
             # In slices, so a stopping run is noticed between them.
             if self.limiter.try_acquire(self.key, timeout=SLICE):
-                return
+                # pyrate-limiter does not say whether it slept: a wait of its buffer (5 ms) or more did.
+                return time.monotonic() - began >= 0.005
             if time.monotonic() - asked < SLICE / 2:  # refused at once: the limit can never admit one
                 raise ConfigError(f"the rate limit of {self.vendor} admits no request at all; check its RateLimit declaration")
             sleep(0)

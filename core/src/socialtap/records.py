@@ -88,7 +88,7 @@ ENTITY_TYPES = ("account", "post", "category", "profile")
 
 
 def _frozen_dict(value: Mapping[str, Any] | None) -> dict[str, Any]:
-    return dict(value or {})
+    return dict(value) if value else {}
 
 
 def is_finite(value: Any) -> bool:
@@ -102,12 +102,16 @@ def _finite_value(value: Any) -> Any:
 
 
 def _finite_metrics(value: Mapping[str, Any] | None) -> dict[str, Any]:
-    return {name: _finite_value(v) for name, v in (value or {}).items()}
+    if not value:
+        return {}
+    return {name: _finite_value(v) for name, v in value.items()}
 
 
 def _ids(value: Mapping[str, Any] | None) -> dict[str, str]:
     # Ids are compared and joined on as text: 155869377766434 and "155869377766434" are one id.
-    return {kind: str(v) for kind, v in (value or {}).items() if v is not None}
+    if not value:  # the common case, on every record: no allocation beyond the empty dict
+        return {}
+    return {kind: str(v) for kind, v in value.items() if v is not None}
 
 
 def _finite_json(value: Any) -> Any:
@@ -120,7 +124,9 @@ def _finite_json(value: Any) -> Any:
 
 
 def _attributes(value: Mapping[str, Any] | None) -> dict[str, Any]:
-    return _finite_json(dict(value or {}))
+    if not value:
+        return {}
+    return _finite_json(dict(value))
 
 
 def fetch_day(fetched_at: dt.datetime | None) -> dt.date:
@@ -383,10 +389,16 @@ def key_of(cls: type, data: Mapping[str, Any]) -> tuple[str, ...]:
     The SQLite output recomputes keys of stored rows with it when it migrates a file, so
     it must give exactly what :func:`natural_key` gives for the record.
     """
-    return tuple(
-        json.dumps(data.get(name), sort_keys=True) if isinstance(data.get(name), (dict, list)) else str(data.get(name))
-        for name in cls.natural_key  # type: ignore[attr-defined]
-    )
+    return tuple(_key_text(data.get(name)) for name in cls.natural_key)  # type: ignore[attr-defined]
+
+
+def _key_text(value: Any) -> str:
+    # Every row of every SQLite write goes through here: text (the usual case) as it is.
+    if value.__class__ is str:
+        return value  # type: ignore[no-any-return]
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True) if value else ("{}" if isinstance(value, dict) else "[]")
+    return str(value)
 
 
 def utcnow() -> dt.datetime:

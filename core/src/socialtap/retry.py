@@ -22,10 +22,10 @@ import datetime as dt
 import email.utils
 import enum
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import attrs
-import tenacity
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -140,8 +140,10 @@ class RetryPolicy:
         """Whether a status is worth another attempt (never one the vendor re-mapped)."""
         return status in self.statuses and status not in (status_errors or {})
 
-    def backoff(self) -> tenacity.wait.wait_base:
+    def backoff(self) -> Callable[[Any], float]:
         """tenacity's exponential wait with jitter: min(maximum, initial * 2**(n-1) + U(0, jitter))."""
+        import tenacity  # with the engine, on first use: declarations import this module too
+
         return tenacity.wait_exponential_jitter(multiplier=self.initial, max=self.maximum, jitter=self.jitter)
 
     def delay(self, attempt: int, retry_after: float | None, backoff: float) -> float:
@@ -160,31 +162,35 @@ class RetryableFailure(Exception):
         self.retry_after = retry_after
 
 
-class _Wait(tenacity.wait.wait_base):
+class _Wait:
+    """tenacity's wait: the policy's backoff, or the server's Retry-After when longer."""
+
     def __init__(self, policy: RetryPolicy):
         self.policy = policy
         self.base = policy.backoff()
 
-    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+    def __call__(self, retry_state: Any) -> float:
         failure = retry_state.outcome.exception() if retry_state.outcome else None
         retry_after = failure.retry_after if isinstance(failure, RetryableFailure) else None
         return self.policy.delay(retry_state.attempt_number, retry_after, self.base(retry_state))
 
 
-class _Stop(tenacity.stop.stop_base):
+class _Stop:
     """Stop after ``max_attempts``, or when the next wait would pass the total-wait cap."""
 
     def __init__(self, policy: RetryPolicy):
         self.policy = policy
 
-    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+    def __call__(self, retry_state: Any) -> bool:
         if retry_state.attempt_number >= self.policy.max_attempts:
             return True
         return retry_state.idle_for + retry_state.upcoming_sleep > self.policy.max_total_wait
 
 
-def retrying(policy: RetryPolicy, *, sleep=None, before_sleep=None) -> tenacity.Retrying:  # type: ignore[no-untyped-def]
-    """A tenacity loop applying ``policy`` to calls that raise :class:`RetryableFailure`."""
+def retrying(policy: RetryPolicy, *, sleep=None, before_sleep=None) -> Any:  # type: ignore[no-untyped-def]
+    """A ``tenacity.Retrying`` loop applying ``policy`` to calls that raise :class:`RetryableFailure`."""
+    import tenacity
+
     kwargs = {}
     if sleep is not None:
         kwargs["sleep"] = sleep

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
+import operator
 import os
 import queue
 import re
@@ -61,7 +63,7 @@ from socialtap.plugins import distribution_of, get_plugin_manager, get_registry
 from socialtap.progress import Progress
 from socialtap.public import auth_for, credentials_for
 from socialtap.ratelimit import DEFAULT_MAX_TOTAL_PAUSE, Backend, Throttle
-from socialtap.records import TYPE_NAMES, Record, to_dict
+from socialtap.records import TYPE_NAMES, Record, converter, to_dict
 from socialtap.retry import RetryPolicy
 from socialtap.secrets import secret_values
 from socialtap.state import (
@@ -571,10 +573,32 @@ class _Stopped(Exception):
     """Internal: the run is stopping; a worker leaves quietly."""
 
 
+_FETCH_TIME_FIELDS = ("fetched_at", "as_of")
+
+
+@functools.cache
+def _identity_of(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    """A getter of the fields of ``cls`` that say what a record is, not when it was fetched."""
+    return operator.attrgetter(*(f.name for f in attrs.fields(cls) if f.name not in _FETCH_TIME_FIELDS))
+
+
 def records_digest(records: list[Record]) -> str:
-    """A digest of a page's records, blind to when they were fetched (``fetched_at``, ``as_of``)."""
-    rows = [{k: v for k, v in to_dict(r).items() if k not in ("fetched_at", "as_of")} for r in records]
-    return hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
+    """A digest of a page's records, blind to when they were fetched (``fetched_at``, ``as_of``).
+
+    It runs on every page, so it reads only what tells a repeated page apart: how many
+    records, and the first and the last one, field by field (``repr``, not JSON). Two pages
+    of an honest chain never start and end with the same records.
+    """
+    sample = records if len(records) <= 2 else (records[0], records[-1])
+    rows = [len(records), *((type(record).__name__, _identity_of(type(record))(record)) for record in sample)]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def redacted_record(record: Record, redactor: Any) -> Record:
+    """``record`` with every secret in its text fields (nested ones too) replaced by ``***``."""
+    data = to_dict(record)
+    clean = redactor.payload(data)
+    return record if clean == data else converter.structure(clean, type(record))
 
 
 def write_sender(prepared: Prepared, engine: Engine, store: StateStore | None) -> WriteSender | None:
@@ -631,7 +655,12 @@ def iter_chain_pages(
         fetched.add(key)
         response = writes.send(current) if writes is not None else engine.fetch(current, retry=stream.retry_safety)
         pages += 1
-        records = list(hook.socialtap_normalize(vendor=vendor, stream=stream, request=current, payload=response.payload) or ())
+        with clock.pinned():  # the page's records share the moment its response came back
+            records = list(
+                hook.socialtap_normalize(vendor=vendor, stream=stream, request=current, payload=response.payload) or ()
+            )
+        if response.echoes_secret:
+            records = [redacted_record(record, engine.redactor) for record in records]
         if records:
             digest = records_digest(records)
             if digest in digests:
@@ -809,6 +838,7 @@ class _ChainRunner:
         self.fatal: list[BaseException] = []
         self.pool: ThreadPoolExecutor | None = None
         self.progress: Progress | None = None
+        self._done = 0  # chains finished (done, failed or skipped), for the progress bar
         # ``type.field`` of the personal fields left out so far (one warning at the end).
         self.dropped: set[str] = set()
         engine.sleep = self._sleep
@@ -858,10 +888,7 @@ class _ChainRunner:
 
     def _work(self, box: queue.Queue, chain: ChainReport, request: Request) -> None:
         try:
-            pages = iter_chain_pages(
-                self.prepared, self.engine, request, pages_before=chain.pages, stop=self.stop, writes=self.writes
-            )
-            for page in pages:
+            for page in self._pages(chain, request):
                 if not self._put(box, page):
                     return
         except _Stopped:
@@ -869,9 +896,7 @@ class _ChainRunner:
         except BaseException as exc:  # handed to the consumer thread, which decides
             # Redacted here, so chain.error and ChainsFailedError are built from clean text.
             self.engine.redact_error(exc)
-            # A chain at the credit budget stops alone: pages the others already paid for are still written.
-            run_level = isinstance(exc, RUN_LEVEL_ERRORS) and not isinstance(exc, BudgetExceeded)
-            if self.options.fail_fast or run_level or not isinstance(exc, SocialtapError):
+            if self._ends_the_run(exc):
                 self.fatal.append(exc)
                 self.stop.set()
             else:
@@ -895,13 +920,21 @@ class _ChainRunner:
         label = f"{self.prepared.vendor.name}.{self.prepared.stream.name}"
         self.progress = Progress(len(plan), label=label, enabled=None if self.options.progress else False)
         workers = min(self.options.concurrency, max(1, len(plan)))
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="socialtap-chain")
+        # One chain at a time runs in this thread: a worker thread would only add a hand-off
+        # per page (and GIL switches), with nothing to overlap it with.
+        inline = workers == 1
+        if not inline:
+            self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="socialtap-chain")
         window = max(2 * workers, 2)  # chains started ahead of the one being written
         boxes: list[queue.Queue | None] = [None] * len(plan)
         started = 0
         failures: list[tuple[str, SocialtapError]] = []
-        done = sum(1 for chain, _ in plan if chain.status == "skipped")
-        for index, (chain, _) in enumerate(plan):
+        self._done = sum(1 for chain, _ in plan if chain.status == "skipped")
+        for index, (chain, first) in enumerate(plan):
+            if inline:
+                if first is not None:
+                    yield from self._drain(chain, self._inline_pages(chain, first), failures)
+                continue
             while started < len(plan) and started < index + window:
                 later_chain, start = plan[started]
                 if start is not None:
@@ -913,35 +946,8 @@ class _ChainRunner:
             if box_now is None:
                 continue
             boxes[index] = None
-            while True:
-                item = self._next(box_now)
-                if isinstance(item, _Failed):
-                    error = item.error
-                    # A chain at the credit budget did not fail: it was stopped before spending more.
-                    chain.status = "stopped" if isinstance(error, BudgetExceeded) else "failed"
-                    chain.error = f"{type(error).__name__}: {error}"
-                    failures.append((chain.chain or "main", error))  # type: ignore[arg-type]
-                    done += 1
-                    break
-                for record in item.records:
-                    if self.prepared.redact is not None:
-                        # The one place the vendor's terms apply: after normalize, before any output.
-                        record = self.prepared.redact.redact(record, self.dropped)
-                    chain.records += 1
-                    report.count(record)
-                    yield record
-                chain.pages = item.pages
-                report.pages += 1
-                if item.warning:
-                    report.warnings.append(item.warning)
-                if item.next_request is None:
-                    chain.status = "done"
-                    done += 1
-                self._save(chain, item)
-                self._show(done)
-                if item.next_request is None:
-                    break
-        self._show(done)
+            yield from self._drain(chain, self._boxed(box_now), failures)
+        self._show(self._done)
         if failures:
             if len(plan) == 1:
                 raise failures[0][1]
@@ -949,6 +955,62 @@ class _ChainRunner:
             if len(over_budget) == len(failures):
                 raise over_budget[-1]  # the last says what was spent in all
             raise ChainsFailedError(failures)
+
+    def _boxed(self, box: queue.Queue) -> Iterator[Any]:
+        while True:
+            yield self._next(box)
+
+    def _inline_pages(self, chain: ChainReport, request: Request) -> Iterator[Any]:
+        """A chain's pages fetched in this thread, a failure handed on as :meth:`_work` does."""
+        try:
+            yield from self._pages(chain, request)
+        except _Stopped:
+            return
+        except BaseException as exc:
+            self.engine.redact_error(exc)
+            if self._ends_the_run(exc):
+                raise
+            yield _Failed(exc)
+
+    def _pages(self, chain: ChainReport, request: Request) -> Iterator[_Page]:
+        return iter_chain_pages(self.prepared, self.engine, request, pages_before=chain.pages, stop=self.stop, writes=self.writes)
+
+    def _ends_the_run(self, exc: BaseException) -> bool:
+        """Whether a chain's error stops every chain, or only its own (then the others' records are kept)."""
+        # A chain at the credit budget stops alone: pages the others already paid for are still written.
+        run_level = isinstance(exc, RUN_LEVEL_ERRORS) and not isinstance(exc, BudgetExceeded)
+        return self.options.fail_fast or run_level or not isinstance(exc, SocialtapError)
+
+    def _drain(self, chain: ChainReport, pages: Iterator[Any], failures: list[tuple[str, SocialtapError]]) -> Iterator[Record]:
+        """The records of one chain's pages, in order; its report and checkpoints kept up to date."""
+        report = self.report
+        for item in pages:
+            if isinstance(item, _Failed):
+                error = item.error
+                # A chain at the credit budget did not fail: it was stopped before spending more.
+                chain.status = "stopped" if isinstance(error, BudgetExceeded) else "failed"
+                chain.error = f"{type(error).__name__}: {error}"
+                failures.append((chain.chain or "main", error))  # type: ignore[arg-type]
+                self._done += 1
+                return
+            for record in item.records:
+                if self.prepared.redact is not None:
+                    # The one place the vendor's terms apply: after normalize, before any output.
+                    record = self.prepared.redact.redact(record, self.dropped)
+                chain.records += 1
+                report.count(record)
+                yield record
+            chain.pages = item.pages
+            report.pages += 1
+            if item.warning:
+                report.warnings.append(item.warning)
+            if item.next_request is None:
+                chain.status = "done"
+                self._done += 1
+            self._save(chain, item)
+            self._show(self._done)
+            if item.next_request is None:
+                return
 
     def _save(self, chain: ChainReport, page: _Page) -> None:
         if self.store is None:

@@ -773,6 +773,7 @@ class ResumableSqlite(SqliteWriter):
     """SQLite output that commits at every checkpoint; upserts make a repeated page harmless."""
 
     def position(self) -> None:
+        self.flush()
         self.db.commit()
         self.db.execute("BEGIN")
 

@@ -2,34 +2,132 @@
 
 from __future__ import annotations
 
+import io
 import signal
+import socket
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 
 class _QuietHandler(WSGIRequestHandler):
+    def setup(self) -> None:
+        super().setup()
+        with self.server.counter_lock:  # type: ignore[attr-defined]
+            self.server.connections += 1  # type: ignore[attr-defined]
+
     def log_request(self, *args: Any, **kwargs: Any) -> None:  # no access log in test output
         pass
+
+
+class _KeepAliveHandler(BaseHTTPRequestHandler):
+    """A WSGI app behind HTTP/1.1 keep-alive connections, as a vendor's server keeps them.
+
+    werkzeug's development server closes every connection after one response (and
+    drains the socket, reading the next request line), so against it a client that drops
+    its connection after each page looks no worse than one that keeps it. This handler
+    reads each request's body by its Content-Length and answers with one, then waits for
+    the next request on the same connection. Enough for tests and benchmarks, not more.
+    """
+
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self.server.counter_lock:  # type: ignore[attr-defined]
+            self.server.connections += 1  # type: ignore[attr-defined]
+
+    def log_message(self, format: str, *args: Any) -> None:  # no access log in test output
+        pass
+
+    def _run(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        path, _, query = self.path.partition("?")
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": self.command,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": unquote(path, "latin-1"),
+            "QUERY_STRING": query,
+            "SERVER_NAME": self.server.server_address[0],
+            "SERVER_PORT": str(self.server.server_address[1]),
+            "SERVER_PROTOCOL": self.request_version,
+            "REMOTE_ADDR": self.client_address[0],
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "CONTENT_LENGTH": str(length) if length else "",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
+        for name, value in self.headers.items():
+            key = "HTTP_" + name.upper().replace("-", "_")
+            if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+                environ[key] = f"{environ[key]},{value}" if key in environ else value
+        answer: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+            answer["status"], answer["headers"] = status, headers
+            return lambda data: None
+
+        chunks = self.server.app(environ, start_response)  # type: ignore[attr-defined]
+        try:
+            payload = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        code, _, reason = answer["status"].partition(" ")
+        self.send_response_only(int(code), reason)
+        for name, value in answer["headers"]:
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        # Head and body in one write: two small writes would meet Nagle's algorithm and the
+        # client's delayed ACK, and every response would take 40 ms.
+        self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
+        head = b"".join(self._headers_buffer)  # type: ignore[attr-defined]
+        self._headers_buffer = []  # type: ignore[attr-defined]
+        self.wfile.write(head + (payload if self.command != "HEAD" else b""))
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _run  # noqa: N815 - http.server dispatches on these names
 
 
 class ServedApp:
     """A running server: ``url`` is ``http://127.0.0.1:<port>`` (``http://[::1]:<port>`` on IPv6)."""
 
-    def __init__(self, app: Callable[..., Any], host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, app: Callable[..., Any], host: str = "127.0.0.1", port: int = 0, *, keep_alive: bool = False):
         self.app = app
-        self.server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+        self.server: Any
+        if keep_alive:
+            self.server = ThreadingHTTPServer((host, port), _KeepAliveHandler)
+            self.server.app = app  # type: ignore[attr-defined]
+        else:
+            self.server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
         self.server.daemon_threads = True
+        self.server.connections = 0  # type: ignore[attr-defined]
+        self.server.counter_lock = threading.Lock()  # type: ignore[attr-defined]
         self.host = host
         self.port = self.server.socket.getsockname()[1]
         self.url = f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
         self._thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sandbox:{self.port}", daemon=True
         )
+
+    @property
+    def connections(self) -> int:
+        """TCP connections accepted so far (a client keeping connections alive opens one)."""
+        return self.server.connections  # type: ignore[attr-defined,no-any-return]
 
     def start(self) -> ServedApp:
         self._thread.start()
@@ -48,9 +146,15 @@ class ServedApp:
 
 
 @contextmanager
-def serve_app(app: Callable[..., Any], *, host: str = "127.0.0.1", port: int = 0) -> Iterator[ServedApp]:
-    """Serve ``app`` until the block ends; the server listens before the block starts."""
-    served = ServedApp(app, host, port).start()
+def serve_app(
+    app: Callable[..., Any], *, host: str = "127.0.0.1", port: int = 0, keep_alive: bool = False
+) -> Iterator[ServedApp]:
+    """Serve ``app`` until the block ends; the server listens before the block starts.
+
+    ``keep_alive`` keeps connections open between requests as vendors' servers do (by
+    default each response closes its connection, as werkzeug's server does).
+    """
+    served = ServedApp(app, host, port, keep_alive=keep_alive).start()
     try:
         yield served
     finally:
@@ -95,7 +199,7 @@ class ChildServer:
 
 @contextmanager
 def serve_app_in_subprocess(
-    factory: str, *, kwargs: dict[str, Any] | None = None, sys_path: tuple[str, ...] = ()
+    factory: str, *, kwargs: dict[str, Any] | None = None, sys_path: tuple[str, ...] = (), keep_alive: bool = False
 ) -> Iterator[ChildServer]:
     """Serve ``factory(**kwargs)`` (``"module:callable"``) on 127.0.0.1 from a child process.
 
@@ -103,12 +207,12 @@ def serve_app_in_subprocess(
     client's GIL and garbage collector, so a pause in the client bunches the server's
     arrivals together, which a real vendor on another machine never sees. The child has
     no stdin, its own session, and is stopped with SIGTERM (SIGKILL if it lingers);
-    ``state(*names)`` reads the app's counters back over HTTP.
+    ``state(*names)`` reads the app's counters back over HTTP. ``keep_alive`` as for :func:`serve_app`.
     """
     import json
     import sys
 
-    spec = json.dumps({"factory": factory, "kwargs": kwargs or {}, "sys_path": list(sys_path)})
+    spec = json.dumps({"factory": factory, "kwargs": kwargs or {}, "sys_path": list(sys_path), "keep_alive": keep_alive})
     process = subprocess.Popen(
         [sys.executable, "-c", "import sys; from socialtap.testing.server import _child; _child(sys.argv[1])", spec],
         stdin=subprocess.DEVNULL,
@@ -169,7 +273,7 @@ def _child(spec_text: str) -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    served = ServedApp(with_state)
+    served = ServedApp(with_state, keep_alive=spec.get("keep_alive", False))
     print(f"PORT {served.port}", flush=True)
     try:
         served.server.serve_forever(poll_interval=0.05)
