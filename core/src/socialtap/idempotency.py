@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -137,6 +136,8 @@ class Ledger:
         self.path = Path(path).expanduser()
         self.redactor = Redactor(secrets)
         self._lock = threading.Lock()
+        import sqlite3  # here: plugins import this module for Write, and start-up stays lean
+
         try:
             self.db = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
             self.db.execute(_LEDGER_SCHEMA)
