@@ -39,8 +39,11 @@ redis-server:
 lint: install
 	$(BIN)/ruff check .
 
+# The peers bench/run.py compares against (dlt, Singer SDK, Airbyte CDK) live in their own
+# virtualenvs in the dev cache, never in .venv (scripts/install_bench.sh).
 bench: install
-	$(BIN)/python bench/run.py
+	SOCIALTAP_DEV_CACHE=$(DEV_CACHE) PYTHON=$(PYTHON) sh scripts/install_bench.sh >/dev/null
+	SOCIALTAP_DEV_CACHE=$(DEV_CACHE) $(BIN)/python bench/run.py
 	$(BIN)/python bench/sandbox_start.py
 
 clean:
