@@ -98,3 +98,19 @@ def test_every_hookspec_is_documented_in_the_plugin_guide():
         assert f"### `{name}(" in guide, f"docs/plugins.md does not document {name}"
     generated = guide.split(BEGIN, 1)[1].split(END, 1)[0].strip()
     assert generated == hook_reference().strip(), "run `python -m socialtap.hookdocs docs/plugins.md`"
+
+
+def test_a_vendor_registered_after_another_was_forgotten_is_always_seen():
+    # A forgotten plugin object is freed, and the next one may get its id(): the cached
+    # registry must not mistake the new plugin set for the old one.
+    import attrs
+
+    from socialtap.plugins import forget_plugin, get_registry, register_vendor
+    from socialtap_example.plugin import EXAMPLE
+
+    for i in range(40):
+        name = register_vendor(attrs.evolve(EXAMPLE, name=f"forgetful{i}"))
+        try:
+            assert get_registry().get(f"forgetful{i}").name == f"forgetful{i}"
+        finally:
+            forget_plugin(name)

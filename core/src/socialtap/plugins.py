@@ -205,6 +205,9 @@ _lock = threading.RLock()
 _pm: pluggy.PluginManager | None = None
 _registry: Registry | None = None
 _registry_plugins: tuple[int, ...] = ()
+# The plugin objects the cached registry was built from, held so that none is freed while
+# cached: a freed plugin's id() can be reused by a new one, which would look unchanged.
+_registry_held: list[Any] = []
 
 
 def get_plugin_manager() -> pluggy.PluginManager:
@@ -227,7 +230,7 @@ def get_registry(pm: pluggy.PluginManager | None = None) -> Registry:
     was built, so a plugin registered after first use (with :func:`use_plugin`,
     :func:`register_vendor` or ``get_plugin_manager().register``) is seen, never ignored.
     """
-    global _registry, _registry_plugins
+    global _registry, _registry_plugins, _registry_held
     if pm is not None:
         return Registry(pm)
     pm = get_plugin_manager()
@@ -236,16 +239,18 @@ def get_registry(pm: pluggy.PluginManager | None = None) -> Registry:
         if _registry is None or current != _registry_plugins:
             _registry = Registry(pm)
             _registry_plugins = current
+            _registry_held = list(pm.get_plugins())
         return _registry
 
 
 def reset() -> None:
     """Forget the process-wide manager (tests, or after installing a plugin)."""
-    global _pm, _registry, _registry_plugins
+    global _pm, _registry, _registry_plugins, _registry_held
     with _lock:
         _pm = None
         _registry = None
         _registry_plugins = ()
+        _registry_held = []
 
 
 def use_plugin(plugin: Any, *, name: str | None = None) -> str:
