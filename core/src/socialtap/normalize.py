@@ -97,15 +97,11 @@ def record_error(exc: BaseException, where: str) -> PayloadError | None:
 
 def checked_records(records: Iterable[Any], where: str) -> Iterator[Any]:
     """``records`` as they come, a record's refused field value turned into :func:`record_error`'s PayloadError."""
-    iterator = iter(records)
-    while True:
-        try:
-            record = next(iterator)
-        except StopIteration:
-            return
-        except ValueError as exc:
-            error = record_error(exc, where)
-            if error is None:
-                raise
-            raise error from None  # one line naming the normalizer, not attrs' traceback
-        yield record
+    # One try around the whole delegation, not one per record: this runs for every record.
+    try:
+        yield from records
+    except ValueError as exc:
+        error = record_error(exc, where)
+        if error is None:
+            raise
+        raise error from None  # one line naming the normalizer, not attrs' traceback

@@ -225,7 +225,8 @@ class Observation:
 
     def __attrs_post_init__(self) -> None:
         # Frozen: post-init is the one place fields are rewritten, before anyone can see the record.
-        if not is_finite(self.value):
+        value = self.value
+        if isinstance(value, float) and not math.isfinite(value):
             object.__setattr__(self, "value", None)
             if self.status == "available":
                 object.__setattr__(self, "status", "unavailable")
