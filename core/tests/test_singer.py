@@ -31,7 +31,9 @@ def singer_run(day: str, stream: str, params: dict, *, state=None, faults=None, 
     wrap = FaultInjector.wrapping(faults) if faults else None
     out = io.StringIO()
     with serve_sandbox("shareablee", wrap=wrap) as sandbox, clock.frozen(day):
-        task = Task("shareablee", stream, params, sandbox.credentials, Options(base_url=sandbox.base_url, sandbox=True, **options))
+        task = Task(
+            "shareablee", stream, params, sandbox.credentials, Options(base_url=sandbox.base_url, sandbox=True, **options)
+        )
         try:
             run_singer(task, None, state=state, report=RunReport("shareablee", stream, ""), stdout=out)
         except Exception as exc:
@@ -79,13 +81,17 @@ def test_the_state_a_target_emitted_starts_the_next_window_and_other_bookmarks_p
 
 def test_a_failed_run_keeps_its_messages_but_emits_no_state():
     with pytest.raises(VendorError) as failed:
-        singer_run("2026-03-05T10:00:00Z", "user_time_series", SERIES, faults=Faults(first_errors=1), max_attempts=1, incremental=True)
+        singer_run(
+            "2026-03-05T10:00:00Z", "user_time_series", SERIES, faults=Faults(first_errors=1), max_attempts=1, incremental=True
+        )
     assert [m["type"] for m in failed.value.messages] == ["SCHEMA"]  # type: ignore[attr-defined]
 
 
 def test_a_snapshot_stream_has_no_bookmark_properties_and_passes_the_state_on():
     category = next(iter(ShareableeSandbox().categories))
-    messages = singer_run("2026-03-05T10:00:00Z", "category_members", {"category_id": category, "service": "facebook"}, state={"x": 1})
+    messages = singer_run(
+        "2026-03-05T10:00:00Z", "category_members", {"category_id": category, "service": "facebook"}, state={"x": 1}
+    )
     schemas = {m["stream"]: m for m in messages if m["type"] == "SCHEMA"}
     assert set(schemas) == {"shareablee_account", "shareablee_relation"}
     assert not any("bookmark_properties" in m for m in schemas.values())
