@@ -147,3 +147,17 @@ def test_importing_socialtap_and_its_warehouse_modules_never_imports_dlt():
     code = "import sys, socialtap, socialtap.cli, socialtap.singer, socialtap.warehouse; print('dlt' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL)
     assert done.stdout.strip() == "False"
+
+
+def test_the_lookback_of_a_stream_is_dlts_lag_so_revised_days_are_fetched_again_and_merged(tmp_path):
+    params = {"profile_username": "myprofile", "breakdown": True}  # Upload-Post: lookback_days=1
+    windows, counts = [], []
+    for day in ("2026-03-05T10:00:00Z", "2026-03-07T10:00:00Z"):
+        with serve_sandbox("uploadpost", wrap=QueryLog) as sandbox, clock.frozen(day):
+            options = Options(base_url=sandbox.base_url, sandbox=True, start=START)
+            pipeline(tmp_path).run(socialtap_source("uploadpost", "total_impressions", params, sandbox.credentials, options))
+            windows += sandbox.served.app.windows("total-impressions")
+        with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as db:
+            counts.append(db.execute('SELECT COUNT(*), COUNT(DISTINCT _key) FROM social."uploadpost_observation"').fetchone())
+    assert windows == [("2026-03-01", "2026-03-05"), ("2026-03-04", "2026-03-07")], "the bookmark day minus one"
+    assert all(rows == keys for rows, keys in counts) and counts[1][0] > counts[0][0]
