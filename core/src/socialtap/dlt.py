@@ -40,8 +40,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import types
-import typing
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -54,33 +52,35 @@ from socialtap.warehouse import CURSOR, KEY, record_types, row, split_params, ta
 
 log = logging.getLogger("socialtap.dlt")
 
-_SCALARS = {str: "text", int: "bigint", float: "double", bool: "bool", dt.date: "date", dt.datetime: "timestamp"}
+_FROM_JSON = {"string": "text", "integer": "bigint", "number": "double", "boolean": "bool", "object": "json", "array": "json"}
+_FORMATS = {"date": "date", "date-time": "timestamp"}
 
 
-def data_type(annotation: Any) -> str:
-    """dlt's data type for a record field's type: JSON for dicts, lists and tuples; double for a number-or-text ``Value``."""
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        found = {data_type(a) for a in args}
-        if found <= {"bigint", "double", "text"} and len(found) > 1:
-            return "double"
-        return found.pop() if len(found) == 1 else "json"
-    origin = typing.get_origin(annotation) or annotation
-    if origin in (dict, list, tuple) or (
-        isinstance(origin, type) and issubclass(origin, (Mapping, Sequence)) and origin is not str
-    ):
-        return "json"
-    return _SCALARS.get(origin, "text")
+def data_type(schema: Mapping[str, Any]) -> str:
+    """dlt's data type for a field's JSON Schema (:func:`socialtap.schema.type_schema`, what Singer gets too).
+
+    Objects and arrays are JSON; a value that may be a number or text (``Value``) is a double.
+    """
+    declared = schema.get("type", "string")
+    kinds = [declared] if isinstance(declared, str) else [k for k in declared if k != "null"]
+    if len(kinds) == 1:
+        return _FORMATS.get(schema.get("format", ""), _FROM_JSON.get(kinds[0], "text"))
+    return "double" if set(kinds) <= {"integer", "number", "string"} else "json"
 
 
 def columns(cls: type) -> dict[str, dict[str, Any]]:
-    """dlt column hints for a record class: ``_key`` first (the primary key), then each field in order."""
-    hints = typing.get_type_hints(cls)
+    """dlt column hints for a record class: ``_key`` first (the primary key), then each field in order.
+
+    Types come from the fields' JSON Schema; a field is nullable when it has a default or
+    may be null (``as_of`` too: an ``Account`` has none).
+    """
+    from socialtap.schema import object_schema
+
+    schema = object_schema(cls)
+    required = set(schema.get("required", []))
     found: dict[str, dict[str, Any]] = {KEY: {"data_type": "text", "nullable": False, "primary_key": True}}
-    for field in attrs.fields(cls):
-        annotation = hints[field.name]
-        optional = type(None) in typing.get_args(annotation) or field.name == CURSOR
-        found[field.name] = {"data_type": data_type(annotation), "nullable": bool(optional or field.default is not attrs.NOTHING)}
+    for name, field in schema["properties"].items():
+        found[name] = {"data_type": data_type(field), "nullable": name not in required or name == CURSOR}
     return found
 
 
