@@ -61,6 +61,9 @@ def test_messages_follow_the_singer_spec_and_every_record_matches_its_schema():
     assert len(set(keys)) == len(keys)
     (entry,) = messages[-1]["value"]["bookmarks"]["shareablee.user_time_series"].values()
     assert (entry["window_start"], entry["window_end"]) == ("2026-03-01", "2026-03-05")
+    with serve_sandbox("shareablee") as sandbox:
+        secrets = list(sandbox.credentials.values())
+    assert not any(secret in json.dumps(messages) for secret in secrets), "credentials never reach messages or state"
 
 
 def test_the_state_a_target_emitted_starts_the_next_window_and_other_bookmarks_pass_through():
