@@ -15,3 +15,5 @@ if os.environ.get("SOCIALTAP_WAREHOUSE_TESTS") != "1":
 else:
     # --import-mode=importlib adds no test directory to sys.path: the shared helpers live beside.
     sys.path.insert(0, os.path.dirname(__file__))
+    # Tests talk only to 127.0.0.1: no anonymous usage report from dlt to its makers.
+    os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
