@@ -201,7 +201,7 @@ def run_singer(
     from socialtap.errors import SocialtapError
     from socialtap.outputs import apply_retention, check_output, output_lock
     from socialtap.plugins import get_registry
-    from socialtap.runner import iter_records
+    from socialtap.runner import iter_records, prepare
 
     state = dict(state or {})
     if task.options.resume:
@@ -215,6 +215,7 @@ def run_singer(
             windowed_task(task, None)  # raises the --incremental error that fits (no window, window given)
         key, bookmark = state_key(vendor.name, task.stream), _bookmark_id(task)
         task, window = windowed_task(task, bookmark_in(state, key, bookmark))
+    prepare(task)  # every mistake in the task is said before the first message
     destination = check_output("jsonl", output)
     with contextlib.ExitStack() as stack:
         if destination is not None:
