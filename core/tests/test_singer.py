@@ -131,6 +131,8 @@ def test_cli_singer_state_needs_incremental_and_socialtap_state_env_stays_a_chec
     base = ["run", "shareablee", "user_time_series", "-p", f"entity_id={ENTITY}", "-p", "service=facebook", "--sandbox"]
     done = run_socialtap(*base, "--format", "singer", "--state", str(state))
     assert done.returncode == 2 and "add --incremental" in done.stderr, done.stderr
+    done = run_socialtap("run", "shareablee", "user_time_series", "-p", "service=facebook", "--sandbox", "--format", "singer")
+    assert (done.returncode, done.stdout) == (2, ""), "a bad task says so before any message"
     done = run_socialtap(*base, "--format", "singer", "--resume")
     assert done.returncode == 2 and "--resume does not apply to --format singer" in done.stderr, done.stderr
     env = {"SOCIALTAP_STATE": str(tmp_path / "checkpoints.sqlite"), "SOCIALTAP_NOW": "2026-03-05T10:00:00Z"}
