@@ -9,7 +9,7 @@ EDITABLES := -e ./core[testing,redis] -e ./tests/example_plugin $(foreach d,$(PL
 DEV_TOOLS := "pytest>=8" "hypothesis>=6.100" "ruff>=0.6"
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean redis-server install-airflow install-n8n test-airflow test-n8n
+.PHONY: install demo test lint bench clean redis-server install-airflow install-n8n test-airflow test-n8n install-warehouse test-warehouse
 
 $(STAMP): core/pyproject.toml tests/example_plugin/pyproject.toml $(wildcard plugins/*/pyproject.toml) Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ demo: install
 
 test: install redis-server
 	$(BIN)/python -m pytest -q
-	$(MAKE) --no-print-directory test-airflow test-n8n
+	$(MAKE) --no-print-directory test-airflow test-n8n test-warehouse
 
 # The Redis rate-limit tests start a real redis-server on 127.0.0.1; install it from the
 # distribution's packages when absent (as root, or with sudo), else those tests skip.
@@ -55,11 +55,19 @@ clean:
 DEV_CACHE ?= $(or $(SOCIALTAP_DEV_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/socialtap-dev)
 AIRFLOW_VERSION ?= 3.3.2
 N8N_VERSION ?= 2.41.1
+DLT_VERSION ?= 1.31.0
+TARGET_JSONL_VERSION ?= 0.1.4
 AIRFLOW_VENV := $(DEV_CACHE)/airflow-$(AIRFLOW_VERSION)
 N8N_BIN := $(DEV_CACHE)/n8n-$(N8N_VERSION)-node24/bin/n8n
+WAREHOUSE_VENV := $(DEV_CACHE)/warehouse-dlt-$(DLT_VERSION)
+SINGER_TARGET := $(DEV_CACHE)/target-jsonl-$(TARGET_JSONL_VERSION)/bin/target-jsonl
 
 install-airflow:
 	SOCIALTAP_DEV_CACHE=$(DEV_CACHE) AIRFLOW_VERSION=$(AIRFLOW_VERSION) PYTHON=$(PYTHON) sh scripts/install_airflow.sh
+
+# dlt + DuckDB (with this clone's core and plugins) and a real Singer target, each in a venv of its own.
+install-warehouse:
+	SOCIALTAP_DEV_CACHE=$(DEV_CACHE) DLT_VERSION=$(DLT_VERSION) TARGET_JSONL_VERSION=$(TARGET_JSONL_VERSION) PYTHON=$(PYTHON) sh scripts/install_warehouse.sh
 
 install-n8n:
 	SOCIALTAP_DEV_CACHE=$(DEV_CACHE) N8N_VERSION=$(N8N_VERSION) sh scripts/install_n8n.sh
@@ -70,3 +78,8 @@ test-airflow: install-airflow
 
 test-n8n: install install-n8n
 	SOCIALTAP_N8N=$(N8N_BIN) $(BIN)/python -m pytest -q tests/n8n
+
+# The dlt source into DuckDB and the Singer output into target-jsonl (~15 s warm): the fast
+# suite never imports dlt, so these run with the warehouse venv's python.
+test-warehouse: install-warehouse
+	SOCIALTAP_WAREHOUSE_TESTS=1 SOCIALTAP_SINGER_TARGET=$(SINGER_TARGET) $(WAREHOUSE_VENV)/bin/python -m pytest -q tests/warehouse

@@ -25,6 +25,9 @@ HEAVY = (
     "tqdm",
     "werkzeug",
     "redis",
+    # The warehouse hand-offs: socialtap.dlt loads only when imported, by a dlt user.
+    "dlt",
+    "duckdb",
 )
 
 
@@ -44,3 +47,9 @@ def test_the_runner_names_still_come_from_the_package_root():
     assert "socialtap.runner" in loaded
     # Only the shared buckets need pyrate-limiter; a run with the in-memory one never loads it.
     assert "pyrate_limiter" not in loaded
+
+
+def test_the_cli_and_the_singer_output_never_import_dlt():
+    # socialtap[dlt] is an extra: only `import socialtap.dlt` (a dlt user's pipeline) may load it.
+    loaded = loaded_after("import socialtap.cli, socialtap.singer, socialtap.warehouse, socialtap.schema")
+    assert not {name for name in loaded if name.split(".")[0] in ("dlt", "duckdb")}

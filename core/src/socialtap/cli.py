@@ -259,7 +259,12 @@ def credential_env_vars(vendor: Any) -> str:
     metavar="JSON|@FILE",
     help="Params as one JSON object, @file.json or @- for stdin (merged under -p).",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format [default: from -o's extension, else jsonl].")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*FORMATS, "singer"]),
+    help="Output format [default: from -o's extension, else jsonl]; singer: Singer messages for a target.",
+)
 @click.option(
     "--output",
     "-o",
@@ -284,7 +289,11 @@ def credential_env_vars(vendor: Any) -> str:
 @click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True, help="Chains fetched at once.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failing chain instead of finishing the others.")
 @click.option(
-    "--state", "state_path", metavar="PATH", envvar="SOCIALTAP_STATE", help="Checkpoint file [default: user state dir]."
+    "--state",
+    "state_path",
+    metavar="PATH",
+    envvar="SOCIALTAP_STATE",
+    help="Checkpoint file [default: user state dir]; with --format singer, the last STATE a target emitted.",
 )
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of the same task after its last written page.")
 @click.option(
@@ -356,7 +365,12 @@ def run(
 
         if fmt is None:
             fmt = infer_format(output) if output not in (None, "-") else "jsonl"
-        check_output(fmt, output, resume=resume)  # before the sandbox starts: a bad output is the first thing said
+        singer_state = None
+        if fmt == "singer":  # Singer messages (socialtap.singer); --state given here is the target's STATE
+            from socialtap.singer import given_state
+
+            singer_state, state_path = given_state(state_path, incremental=incremental)
+        check_output("jsonl" if fmt == "singer" else fmt, output, resume=resume)  # before the sandbox: a bad output first
 
         options = Options(
             base_url=base_url or settings.base_url,
@@ -387,7 +401,12 @@ def run(
             task = Task(vendor, stream, params, credentials, options)
             report = RunReport(vendor, stream, "")
             try:  # validates before any request; the output is created with the first page
-                run_to_output(task, fmt, output, report=report)
+                if fmt == "singer":
+                    from socialtap.singer import run_singer
+
+                    run_singer(task, output, state=singer_state, report=report)
+                else:
+                    run_to_output(task, fmt, output, report=report)
             finally:
                 # The summary only for a run that ended well: after a failure, the error is the
                 # last line (scripts and log collectors read stderr's last line as the outcome).

@@ -315,24 +315,48 @@ def item_schema(vendor: Any, stream: str) -> dict[str, Any]:
 # -- commands --------------------------------------------------------------------------
 
 
+_SINGER_FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "singer"]),
+    default="json",
+    show_default=True,
+    help="singer: a Singer tap's --about (spec) or --discover catalog (catalog).",
+)
+
+
 @click.command("spec")
 @click.argument("vendor")
 @click.argument("stream", required=False)
-def spec_command(vendor: str, stream: str | None) -> None:
+@_SINGER_FORMAT
+def spec_command(vendor: str, stream: str | None, fmt: str) -> None:
     """Print JSON Schema (draft 2020-12) of VENDOR's credentials and its streams' params."""
     from socialtap.cli import handled
     from socialtap.plugins import get_registry
 
     with handled():
-        click.echo(json.dumps(spec(get_registry().get(vendor), stream), indent=2))
+        declared = get_registry().get(vendor)
+        if fmt == "singer":
+            from socialtap.singer import about
+
+            click.echo(json.dumps(about(declared), indent=2))
+            return
+        click.echo(json.dumps(spec(declared, stream), indent=2))
 
 
 @click.command("catalog")
 @click.argument("vendor")
-def catalog_command(vendor: str) -> None:
+@_SINGER_FORMAT
+def catalog_command(vendor: str, fmt: str) -> None:
     """Print each of VENDOR's streams with its record types' JSON Schema and natural keys."""
     from socialtap.cli import handled
     from socialtap.plugins import get_registry
 
     with handled():
-        click.echo(json.dumps(catalog(get_registry().get(vendor)), indent=2))
+        declared = get_registry().get(vendor)
+        if fmt == "singer":
+            from socialtap import singer
+
+            click.echo(json.dumps(singer.catalog(declared), indent=2))
+            return
+        click.echo(json.dumps(catalog(declared), indent=2))
