@@ -3,9 +3,9 @@
 # tooling (@n8n/node-cli: `n8n-node lint`, `n8n-node build`), on the Node that
 # scripts/install_n8n.sh cached. Prints the package directory (its dist/ is built) last.
 #
-# node_modules lives in the dev cache, outside the clone, keyed by a hash of package.json
-# and package-lock.json: a fresh clone on the same machine links it instead of installing
-# (cold: about a minute; warm: the lint and build only). Without a lockfile (a new
+# node_modules lives in the dev cache, outside the clone, keyed by a hash of package-lock.json
+# (it pins every dependency, the package's own included): a fresh clone on the same machine
+# links it instead of installing (cold: about a minute; warm: the lint and build only). Without a lockfile (a new
 # dependency), npm resolves one and it is copied back into the package, to be committed.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +21,7 @@ fi
 PATH=$NODE_BIN:$PATH
 export PATH
 if [ -f "$PKG/package-lock.json" ]; then
-    KEY=$(cat "$PKG/package.json" "$PKG/package-lock.json" | sha256sum | cut -c1-16)
+    KEY=$(sha256sum <"$PKG/package-lock.json" | cut -c1-16)
 else
     KEY=unlocked
 fi
