@@ -9,7 +9,7 @@ EDITABLES := -e ./core[testing,redis] -e ./tests/example_plugin $(foreach d,$(PL
 DEV_TOOLS := "pytest>=8" "hypothesis>=6.100" "ruff>=0.6"
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean redis-server install-airflow install-n8n test-airflow test-n8n
+.PHONY: install demo test lint bench clean redis-server install-airflow install-n8n install-n8n-node test-airflow test-n8n
 
 $(STAMP): core/pyproject.toml tests/example_plugin/pyproject.toml $(wildcard plugins/*/pyproject.toml) Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,5 +65,10 @@ install-n8n:
 test-airflow: install-airflow
 	SOCIALTAP_AIRFLOW_TESTS=1 $(AIRFLOW_VENV)/bin/python -m pytest -q tests/airflow
 
-test-n8n: install install-n8n
-	SOCIALTAP_N8N=$(N8N_BIN) $(BIN)/python -m pytest -q tests/n8n
+# The community node (integrations/n8n/node) is linted and built with n8n's tooling first;
+# its node_modules is cached beside n8n, keyed by its lockfile.
+install-n8n-node: install-n8n
+	SOCIALTAP_DEV_CACHE=$(DEV_CACHE) N8N_VERSION=$(N8N_VERSION) sh scripts/build_n8n_node.sh
+
+test-n8n: install install-n8n install-n8n-node
+	SOCIALTAP_N8N=$(N8N_BIN) SOCIALTAP_N8N_NODE=$(CURDIR)/integrations/n8n/node $(BIN)/python -m pytest -q tests/n8n
