@@ -17,9 +17,11 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
+import attrs
 import pytest
 
 from socialtap.testing import serve_sandbox
@@ -47,6 +49,9 @@ def _workflow_helpers():
 
 
 helpers = _workflow_helpers()
+_editor_spec = importlib.util.spec_from_file_location("socialtap_n8n_editor", ROOT / "scripts" / "n8n_editor.py")
+editor_kit = importlib.util.module_from_spec(_editor_spec)
+_editor_spec.loader.exec_module(editor_kit)
 
 
 def variant(workflow: dict, workflow_id: str, credential_id: str, **node_settings) -> dict:
@@ -68,12 +73,13 @@ def n8n(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory):
+def prepared(tmp_path_factory):
+    """A user folder with the example workflow's three variants and their credentials, and
+    `socialtap serve` (with a token) running for the module."""
     dist = PACKAGE / "dist"
     assert (dist / "nodes" / "Socialtap" / "Socialtap.node.js").exists(), "build the node first: make test-n8n"
     tmp = tmp_path_factory.mktemp("n8n-node")
-    user = tmp / "user"
-    env = helpers.n8n_env(user, {"N8N_CUSTOM_EXTENSIONS": str(dist)})
+    env = helpers.n8n_env(tmp / "user", {"N8N_CUSTOM_EXTENSIONS": str(dist)})
     example = json.loads(EXAMPLE.read_text())
     workflows = [
         variant(example, OK_ID, "socialtapMetrika01"),
@@ -109,21 +115,34 @@ def batch(tmp_path_factory):
             ):
                 done = n8n(command, env)
                 assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-            snapshots = tmp / "snapshots"
-            snapshots.mkdir()
-            summary = tmp / "summary.json"
-            done = n8n(
-                [
-                    "execute-batch",
-                    f"--ids={OK_ID},{FAIL_ID},{CONTINUE_ID}",
-                    f"--snapshot={snapshots}",
-                    f"--output={summary}",
-                    "--retries=0",
-                ],
-                env,
-            )
-        assert summary.exists(), done.stdout[-3000:] + done.stderr[-3000:]
-        yield json.loads(summary.read_text()), snapshots, sandbox.credentials["token"], done.stdout + done.stderr
+            yield Prepared(tmp, env, credentials, sandbox.credentials["token"])
+
+
+@attrs.frozen
+class Prepared:
+    tmp: Path
+    env: dict[str, str]
+    credentials: list[dict]
+    token: str  # the sandbox's right Metrika token
+
+
+@pytest.fixture(scope="module")
+def batch(prepared):
+    snapshots = prepared.tmp / "snapshots"
+    snapshots.mkdir()
+    summary = prepared.tmp / "summary.json"
+    done = n8n(
+        [
+            "execute-batch",
+            f"--ids={OK_ID},{FAIL_ID},{CONTINUE_ID}",
+            f"--snapshot={snapshots}",
+            f"--output={summary}",
+            "--retries=0",
+        ],
+        prepared.env,
+    )
+    assert summary.exists(), done.stdout[-3000:] + done.stderr[-3000:]
+    return json.loads(summary.read_text()), snapshots, prepared.token, done.stdout + done.stderr
 
 
 def run_data(snapshots: Path, workflow_id: str) -> dict:
@@ -162,3 +181,73 @@ def test_continue_on_fail_gives_one_error_item_per_input_item(batch):
     assert [item["pairedItem"]["item"] for item in items] == [0, 1]
     assert all(item["json"]["error"].startswith("AuthError: ") for item in items), items
     assert all("type" not in item["json"] for item in items)  # no records
+
+
+@pytest.fixture(scope="module")
+def editor(prepared, batch):  # after the batch: one n8n at a time on the user folder
+    """n8n's editor server with the package installed as Settings → Community Nodes (or npm
+    in ~/.n8n/nodes) leaves it: n8n runs a node's credential test (``testedBy``) only for a
+    package, not for a custom-extensions directory, whose nodes support no credentials' tests."""
+    installed = Path(prepared.env["N8N_USER_FOLDER"]) / ".n8n" / "nodes" / "node_modules" / "n8n-nodes-socialtap"
+    package = json.loads((PACKAGE / "package.json").read_text())
+    shutil.copytree(PACKAGE / "dist", installed / "dist")  # what `files` publishes, beside package.json
+    shutil.copy(PACKAGE / "package.json", installed / "package.json")
+    assert package["files"] == ["dist"]
+    env = {k: v for k, v in prepared.env.items() if k != "N8N_CUSTOM_EXTENSIONS"}
+    with editor_kit.n8n_editor(N8N, env, prepared.tmp / "n8n-start.log") as running:
+        yield running
+
+
+def dynamic(editor, what: str, method: str, path: str, parameters: dict) -> object:
+    return editor.rest(
+        "POST",
+        f"dynamic-node-parameters/{what}",
+        {
+            "nodeTypeAndVersion": {"name": "n8n-nodes-socialtap.socialtap", "version": 1},
+            "path": path,
+            "methodName": method,
+            "currentNodeParameters": parameters,
+            "credentials": {"socialtapApi": {"id": "socialtapServe01", "name": "socialtap serve"}},
+        },
+    )
+
+
+def test_vendor_and_stream_dropdowns_come_from_serve(editor):
+    from socialtap.plugins import get_registry
+
+    vendors = dynamic(editor, "options", "getVendors", "vendor", {})
+    assert {(v["name"], v["value"]) for v in vendors} == {(v.title, v.name) for v in get_registry().vendors()}
+    streams = dynamic(editor, "options", "getStreams", "stream", {"vendor": "shareablee"})
+    assert [s["value"] for s in streams] == [s.name for s in get_registry().get("shareablee").streams]
+
+
+def test_the_params_form_follows_the_spec(editor):
+    fields = dynamic(
+        editor, "resource-mapper-fields", "getParamFields", "params", {"vendor": "shareablee", "stream": "user_metrics"}
+    )
+    by_id = {f["id"]: f for f in fields["fields"]}
+    assert set(by_id) == {"entity_id", "service", "start_date", "end_date"}
+    assert by_id["entity_id"]["required"] and by_id["service"]["required"] and not by_id["start_date"]["required"]
+    assert by_id["service"]["type"] == "options"
+    assert [o["value"] for o in by_id["service"]["options"]] == ["facebook", "twitter", "instagram"]
+    assert by_id["start_date"]["type"] == by_id["end_date"]["type"] == "dateTime"
+    assert by_id["entity_id"]["type"] == "string" and "JSON List" in by_id["entity_id"]["displayName"]
+    none = dynamic(
+        editor, "resource-mapper-fields", "getParamFields", "params", {"vendor": "shareablee", "stream": "me_properties"}
+    )
+    assert none["fields"] == []
+
+
+def test_the_vendor_credential_s_test_button_runs_serve_s_check(editor, prepared):
+    right, wrong = prepared.credentials[1], prepared.credentials[2]
+
+    def test(credential: dict, **data) -> dict:
+        return editor.rest("POST", "credentials/test", {"credentials": {**credential, "data": {**credential["data"], **data}}})
+
+    unpaid = test(right)
+    assert unpaid["status"] == "Error" and unpaid["message"].startswith("ConfigError: checking metrika is not free")
+    ok = test(right, allowPaidTest=True)
+    assert ok["status"] == "OK" and ok["message"].startswith("Metrika answered POST /resources/search"), ok
+    refused = test(wrong, allowPaidTest=True)
+    assert refused["status"] == "Error" and refused["message"].startswith("AuthError: "), refused
+    assert WRONG not in json.dumps(refused) and prepared.token not in json.dumps([ok, refused])
