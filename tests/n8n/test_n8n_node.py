@@ -231,7 +231,7 @@ def test_the_params_form_follows_the_spec(editor):
     assert by_id["service"]["type"] == "options"
     assert [o["value"] for o in by_id["service"]["options"]] == ["facebook", "twitter", "instagram"]
     assert by_id["start_date"]["type"] == by_id["end_date"]["type"] == "dateTime"
-    assert by_id["entity_id"]["type"] == "string" and "JSON List" in by_id["entity_id"]["displayName"]
+    assert by_id["entity_id"]["type"] == "string" and by_id["entity_id"]["displayName"] == "Entity ID (List)"
     none = dynamic(
         editor, "resource-mapper-fields", "getParamFields", "params", {"vendor": "shareablee", "stream": "me_properties"}
     )

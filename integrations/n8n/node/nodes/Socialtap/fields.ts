@@ -44,10 +44,13 @@ function fieldType(schema: JsonSchema, list: boolean): FieldType {
 	return 'string';
 }
 
+const ACRONYMS: Record<string, string> = { api: 'API', id: 'ID', ids: 'IDs', url: 'URL', urn: 'URN' };
+
+/** `entity_id` -> `Entity ID`: n8n's Title Case labels. */
 function label(name: string): string {
 	return name
 		.split('_')
-		.map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+		.map((word) => ACRONYMS[word] ?? word.charAt(0).toUpperCase() + word.slice(1))
 		.join(' ');
 }
 
@@ -59,7 +62,7 @@ export function paramFields(params: JsonSchema): ResourceMapperField[] {
 		const type = fieldType(schema, list);
 		const field: ResourceMapperField = {
 			id: name,
-			displayName: list ? `${label(name)} (One or a JSON List)` : label(name),
+			displayName: list ? `${label(name)} (List)` : label(name),
 			required: required.has(name),
 			defaultMatch: false,
 			display: true,
