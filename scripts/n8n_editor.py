@@ -18,6 +18,8 @@ from typing import Any
 import attrs
 import requests
 
+from socialtap.testing.server import stop_process
+
 OWNER = {"email": "owner@example.com", "firstName": "Socialtap", "lastName": "Tests", "password": "Socialtap-tests-1"}
 BROWSER_ID = "socialtap-tests"  # n8n binds its auth cookie to the browser-id header
 
@@ -47,7 +49,13 @@ class Editor:
 def n8n_editor(n8n: str, env: dict[str, str], log: Path, timeout: float = 240) -> Iterator[Editor]:
     """``n8n start`` with ``env`` (its user folder, custom extensions) until the block ends; its output to ``log``."""
     port = free_port()
-    env = {**env, "N8N_PORT": str(port), "N8N_LISTEN_ADDRESS": "127.0.0.1", "N8N_SECURE_COOKIE": "false"}
+    env = {
+        **env,
+        "N8N_PORT": str(port),
+        "N8N_LISTEN_ADDRESS": "127.0.0.1",
+        "N8N_SECURE_COOKIE": "false",  # plain http on loopback
+        "N8N_RUNNERS_BROKER_PORT": str(free_port()),  # not one an earlier n8n of the same env may still hold
+    }
     output = log.open("wb")
     proc = subprocess.Popen(
         [n8n, "start"], env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
@@ -70,10 +78,5 @@ def n8n_editor(n8n: str, env: dict[str, str], log: Path, timeout: float = 240) -
         editor.rest("POST", "owner/setup", OWNER)  # also logs the session in
         yield editor
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
+        stop_process(proc)
         output.close()

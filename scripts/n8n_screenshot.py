@@ -41,7 +41,12 @@ def main(n8n: str, out: Path) -> None:
             serve_env["SOCIALTAP_METRIKA_BASE_URL"] = sandbox.base_url
             with helpers.socialtap_serve(serve_env) as serve_url:
                 credentials = [
-                    {"id": "socialtapServe01", "name": "socialtap serve", "type": "socialtapApi", "data": {"serveUrl": serve_url}},
+                    {
+                        "id": "socialtapServe01",
+                        "name": "socialtap serve",
+                        "type": "socialtapApi",
+                        "data": {"serveUrl": serve_url},
+                    },
                     {
                         "id": "socialtapMetrika01",
                         "name": "Metrika",

@@ -1,4 +1,4 @@
-"""``socialtap serve``: a small HTTP JSON API for n8n's HTTP Request node (and curl).
+"""``socialtap serve``: a small HTTP JSON API for the Socialtap n8n node, n8n's HTTP Request node (and curl).
 
 Routes (JSON unless noted):
 
@@ -336,7 +336,7 @@ def _ndjson(first: Any, records: Iterator[Any]) -> Iterator[bytes]:
 )
 @click.option("--sandbox", is_flag=True, help="Run every task against the vendor's offline sandbox (for trying workflows).")
 def serve_command(host: str, port: int, sandbox: bool) -> None:
-    """Serve a small HTTP JSON API for n8n's HTTP Request node until interrupted (Ctrl-C or SIGTERM)."""
+    """Serve a small HTTP JSON API for the Socialtap n8n node and n8n's HTTP Request node until interrupted (Ctrl-C or SIGTERM)."""
     from werkzeug.serving import make_server
 
     from socialtap.cli import check_can_listen, sigterm_interrupts
