@@ -399,3 +399,22 @@ def test_sandbox_mode_uses_per_request_credentials_when_given(monkeypatch):
     finally:
         app.close()
     assert refused.status_code == 502 and refused.json()["error"]["type"] == "AuthError"
+
+
+def test_incremental_runs_leave_a_bookmark_in_the_server_s_state_file(server, tmp_path, monkeypatch):
+    from socialtap.state import StateStore
+
+    state = tmp_path / "state.sqlite"
+    monkeypatch.setenv("SOCIALTAP_STATE", str(state))
+    body = {"vendor": "example", "stream": "views", "params": {"ids": ["a"]}}
+    plain = requests.post(f"{server}/run", json=body, timeout=30)
+    assert plain.status_code == 400 and "start_date" in plain.json()["error"]["message"]  # no window without incremental
+    incremental = requests.post(f"{server}/run", json={**body, "incremental": True}, timeout=30)
+    assert incremental.status_code == 200, incremental.text
+    assert incremental.json() and {r["type"] for r in incremental.json()} == {"observation"}
+    store = StateStore(state)
+    try:
+        (mark,) = [m for m in store.bookmarks() if m["params"]["ids"] == ["a"]]
+    finally:
+        store.close()
+    assert mark["window"]["end"] == max(r["date"] for r in incremental.json())
