@@ -9,7 +9,7 @@ EDITABLES := -e ./core[testing,redis] -e ./tests/example_plugin $(foreach d,$(PL
 DEV_TOOLS := "pytest>=8" "hypothesis>=6.100" "ruff>=0.6"
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean redis-server install-airflow install-n8n test-airflow test-n8n install-warehouse test-warehouse
+.PHONY: install demo test lint bench clean redis-server install-airflow install-n8n install-n8n-node test-airflow test-n8n docs-n8n-screenshot install-warehouse test-warehouse
 
 $(STAMP): core/pyproject.toml tests/example_plugin/pyproject.toml $(wildcard plugins/*/pyproject.toml) Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -76,8 +76,26 @@ install-n8n:
 test-airflow: install-airflow
 	SOCIALTAP_AIRFLOW_TESTS=1 $(AIRFLOW_VENV)/bin/python -m pytest -q tests/airflow
 
-test-n8n: install install-n8n
-	SOCIALTAP_N8N=$(N8N_BIN) $(BIN)/python -m pytest -q tests/n8n
+# The community node (integrations/n8n/node) is linted and built with n8n's tooling first;
+# its node_modules is cached beside n8n, keyed by its lockfile.
+install-n8n-node: install-n8n
+	SOCIALTAP_DEV_CACHE=$(DEV_CACHE) N8N_VERSION=$(N8N_VERSION) sh scripts/build_n8n_node.sh
+
+# docs/n8n-node.png: the node in n8n's editor, shot with headless Chromium (Debian's chromium,
+# installed as redis-server is; Playwright in the dev cache drives it, never downloading a browser).
+PLAYWRIGHT_VERSION ?= 1.65.2
+PLAYWRIGHT_VENV := $(DEV_CACHE)/playwright-$(PLAYWRIGHT_VERSION)
+docs-n8n-screenshot: install install-n8n-node
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	test -x $(PLAYWRIGHT_VENV)/bin/python || { $(PYTHON) -m venv $(PLAYWRIGHT_VENV) && \
+	  $(PLAYWRIGHT_VENV)/bin/python -m pip install --quiet "playwright==$(PLAYWRIGHT_VERSION)"; }
+	PYTHONPATH=$$($(PLAYWRIGHT_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
+	  SOCIALTAP_N8N=$(N8N_BIN) $(BIN)/python scripts/n8n_screenshot.py docs/n8n-node.png
+
+test-n8n: install install-n8n install-n8n-node
+	SOCIALTAP_N8N=$(N8N_BIN) SOCIALTAP_N8N_NODE=$(CURDIR)/integrations/n8n/node $(BIN)/python -m pytest -q tests/n8n
 
 # The dlt source into DuckDB and the Singer output into target-jsonl (~15 s warm): the fast
 # suite never imports dlt, so these run with the warehouse venv's python.

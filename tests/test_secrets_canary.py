@@ -46,6 +46,7 @@ SURFACES = {  # 500 is retried with backoff by every surface: the library runs a
     "n8n": (403, None),
     "serve": (400, 401, None),
     "serve ndjson": (None,),
+    "serve credentials": (401, None),  # per request, as the n8n node sends them
 }
 FAST = {"rate_limit": RateLimit(10_000, 1.0), "max_attempts": 1}  # the canary is about text, not pacing
 
@@ -115,7 +116,15 @@ def run_surface(surface, vendor, stream, params, base_url, tmp_path, cli):
         yield "stderr", result.stderr, result.exit_code == 0
     else:
         body = {"vendor": vendor, "stream": stream, "params": params, "max_pages": 1}
-        answer = Client(ServeApp()).post("/run?format=ndjson" if surface.endswith("ndjson") else "/run", json=body)
+        if surface.endswith("credentials"):
+            declared = get_registry().get(vendor)
+            fields = {name for group in declared.auth.fields() for name in group}
+            body["credentials"] = {n: os.environ[declared.env_var(n)] for n in fields if declared.env_var(n) in os.environ}
+        answer = Client(ServeApp()).post(
+            "/run?format=ndjson" if surface.endswith("ndjson") else "/run",
+            json=body,
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},  # per-request credentials come from this machine
+        )
         text = answer.get_data(as_text=True)
         yield "response", text, answer.status_code == 200 and '"error"' not in text
 

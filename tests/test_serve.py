@@ -77,10 +77,12 @@ def test_run_streams_ndjson(server):
         ({"vendor": "example", "stream": "posts", "params": {}}, 400, "profile_id"),
         ({"vendor": "nope", "stream": "posts"}, 400, "nope"),
         (
-            {"vendor": "example", "stream": "posts", "params": {"profile_id": ["a"]}, "credentials": {"token": "x"}},
+            {"vendor": "example", "stream": "posts", "params": {"profile_id": ["a"]}, "credentials": {"token": 1}},
             400,
-            "environment",
+            "object of strings",
         ),
+        ({"vendor": "example", "stream": "posts", "params": {"profile_id": ["a"]}, "credentials": {"pin": "x"}}, 400, "pin"),
+        ({"vendor": "example", "stream": "posts", "params": {"profile_id": ["a"]}, "incremental": "yes"}, 400, "incremental"),
         ({"vendor": "example", "stream": "posts", "extra": 1}, 400, "unknown field"),
         ({"vendor": "example", "stream": "profiles", "params": {"profile_id": ["missing-1"]}}, 404, "missing-1"),
         ("not json", 400, "not JSON"),
@@ -182,8 +184,6 @@ def serve_process(*args: str, env: dict[str, str] | None = None) -> Iterator[tup
         yield proc, line.split("listening on ", 1)[1].split(";", 1)[0].split(" ", 1)[0].strip()
     finally:
         stop_process(proc)
-
-
 
 
 def test_cli_serves_on_loopback(sandbox):
@@ -332,3 +332,89 @@ def test_a_bug_before_the_first_record_is_a_json_500(monkeypatch):
         response = Client(ServeApp()).post(path, json=body)
         assert response.status_code == 500 and response.json["error"]["type"] == "InternalError"
         assert "44" not in response.get_data(as_text=True)
+
+
+def test_spec_routes_give_the_json_schema_forms_are_built_from(server):
+    from socialtap.plugins import get_registry
+    from socialtap.schema import spec
+
+    whole = requests.get(f"{server}/vendors/example/spec", timeout=10).json()
+    assert whole == json.loads(json.dumps(spec(get_registry().get("example"))))
+    one = requests.get(f"{server}/vendors/example/streams/posts/spec", timeout=10).json()
+    assert list(one["streams"]) == ["posts"] and "profile_id" in one["streams"]["posts"]["required"]
+    assert one["credentials"]["properties"]["token"]["writeOnly"] is True
+    missing = requests.get(f"{server}/vendors/example/streams/nope/spec", timeout=10)
+    assert missing.status_code == 400 and "nope" in missing.json()["error"]["message"]
+
+
+@pytest.fixture
+def no_env_credentials(sandbox, monkeypatch):
+    """A server whose environment points at the sandbox but holds no credentials: they come per request."""
+    monkeypatch.delenv("SOCIALTAP_EXAMPLE_TOKEN", raising=False)
+    monkeypatch.setenv("SOCIALTAP_EXAMPLE_BASE_URL", sandbox.base_url)
+    return sandbox
+
+
+def test_per_request_credentials_are_used_for_that_task_and_never_echoed(no_env_credentials, caplog):
+    sandbox = no_env_credentials
+    caplog.set_level(logging.DEBUG)
+    body = {"vendor": "example", "stream": "profiles", "params": {"profile_id": ["a"]}}
+    with serve_app(ServeApp()) as served:
+        missing = requests.post(f"{served.url}/run", json=body, timeout=30)
+        given = requests.post(f"{served.url}/run", json={**body, "credentials": sandbox.credentials}, timeout=30)
+        wrong = requests.post(f"{served.url}/run", json={**body, "credentials": {"token": "per-request-wrong-token"}}, timeout=30)
+        check = requests.post(
+            f"{served.url}/check", json={"vendor": "example", "credentials": {"token": "per-request-wrong-token"}}, timeout=30
+        )
+    assert missing.status_code == 400 and "SOCIALTAP_EXAMPLE_TOKEN" in missing.json()["error"]["message"]
+    assert given.status_code == 200 and given.json()[0]["account_id"] == "a"
+    assert wrong.status_code == 502 and wrong.json()["error"]["type"] == "AuthError"
+    assert check.status_code == 200 and check.json()["ok"] is False and check.json()["error"]["type"] == "AuthError"
+    for text in (given.text, wrong.text, check.text, caplog.text):
+        assert sandbox.credentials["token"] not in text and "per-request-wrong-token" not in text
+
+
+def test_per_request_credentials_need_the_token_or_a_loopback_client(no_env_credentials):
+    sandbox = no_env_credentials
+    body = {"vendor": "example", "stream": "profiles", "params": {"profile_id": ["a"]}, "credentials": sandbox.credentials}
+    remote = {"REMOTE_ADDR": "192.0.2.7"}  # as if the app were reached from another machine
+    refused = Client(ServeApp()).post("/run", json=body, environ_base=remote)
+    assert refused.status_code == 403 and "SOCIALTAP_SERVE_TOKEN" in refused.json["error"]["message"]
+    assert sandbox.credentials["token"] not in refused.text
+    without = Client(ServeApp()).post("/run", json={k: v for k, v in body.items() if k != "credentials"}, environ_base=remote)
+    assert without.status_code == 400  # no credentials anywhere: the usual ConfigError, not the 403
+    with_token = Client(ServeApp(token=TOKEN)).post(
+        "/run", json=body, environ_base=remote, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert with_token.status_code == 200 and with_token.json[0]["account_id"] == "a"
+
+
+def test_sandbox_mode_uses_per_request_credentials_when_given(monkeypatch):
+    monkeypatch.delenv("SOCIALTAP_EXAMPLE_TOKEN", raising=False)
+    app = ServeApp(sandbox=True)
+    body = {"vendor": "example", "stream": "profiles", "params": {"profile_id": ["a"]}}
+    try:
+        with serve_app(app) as served:
+            refused = requests.post(f"{served.url}/run", json={**body, "credentials": {"token": "not-the-sandbox-s"}}, timeout=30)
+    finally:
+        app.close()
+    assert refused.status_code == 502 and refused.json()["error"]["type"] == "AuthError"
+
+
+def test_incremental_runs_leave_a_bookmark_in_the_server_s_state_file(server, tmp_path, monkeypatch):
+    from socialtap.state import StateStore
+
+    state = tmp_path / "state.sqlite"
+    monkeypatch.setenv("SOCIALTAP_STATE", str(state))
+    body = {"vendor": "example", "stream": "views", "params": {"ids": ["a"]}}
+    plain = requests.post(f"{server}/run", json=body, timeout=30)
+    assert plain.status_code == 400 and "start_date" in plain.json()["error"]["message"]  # no window without incremental
+    incremental = requests.post(f"{server}/run", json={**body, "incremental": True}, timeout=30)
+    assert incremental.status_code == 200, incremental.text
+    assert incremental.json() and {r["type"] for r in incremental.json()} == {"observation"}
+    store = StateStore(state)
+    try:
+        (mark,) = [m for m in store.bookmarks() if m["params"]["ids"] == ["a"]]
+    finally:
+        store.close()
+    assert mark["window"]["end"] == max(r["date"] for r in incremental.json())

@@ -88,7 +88,12 @@ def imported(tmp_path_factory) -> Path:
     env = n8n_env(folder, {})
     for shipped in sorted(WORKFLOWS.glob("*.json")):
         done = subprocess.run(
-            [N8N, "import:workflow", f"--input={shipped}"], env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL
+            [N8N, "import:workflow", f"--input={shipped}"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            stdin=subprocess.DEVNULL,
         )
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     return folder

@@ -1,15 +1,17 @@
-"""``socialtap serve``: a small HTTP JSON API for n8n's HTTP Request node (and curl).
+"""``socialtap serve``: a small HTTP JSON API for the Socialtap n8n node, n8n's HTTP Request node (and curl).
 
 Routes (JSON unless noted):
 
 - ``GET /health`` -> ``{"status": "ok"}`` (no token needed: for liveness checks)
 - ``GET /vendors`` -> ``[{"name", "title", "base_url", "streams": [...]}, ...]``
 - ``GET /vendors/<vendor>/streams`` -> the vendor's streams with their params
-- ``POST /check`` with ``{"vendor", "yes"?}`` -> ``{"ok": true, "message", ...}`` when the
+- ``GET /vendors/<vendor>/spec`` and ``GET /vendors/<vendor>/streams/<stream>/spec`` -> ``socialtap
+  spec``: JSON Schema of the credentials and the streams' params (forms are built from it)
+- ``POST /check`` with ``{"vendor", "yes"?, "params"?, "credentials"?}`` -> ``{"ok": true, "message", ...}`` when the
   vendor answered its cheapest authenticated call (:mod:`socialtap.check`), else
   ``{"ok": false, "error": {"type", "message"}}`` (refused credentials, unreachable);
   400 for bad input, such as a check that costs something without ``"yes": true``.
-- ``POST /run`` with ``{"vendor", "stream", "params", "max_pages"?}`` -> the records as a
+- ``POST /run`` with ``{"vendor", "stream", "params", "max_pages"?, "incremental"?, "credentials"?}`` -> the records as a
   JSON array (each with a ``type`` field; n8n makes one item per element), or NDJSON
   streamed as records arrive with ``?format=ndjson`` or ``Accept: application/x-ndjson``.
 
@@ -23,8 +25,11 @@ one ``{"error": ...}`` line instead, whatever the failure.
 Security: it binds 127.0.0.1 by default. Binding any other address requires
 ``SOCIALTAP_SERVE_TOKEN`` (at least 16 characters), then every route but /health needs
 ``Authorization: Bearer <token>``.
-Vendor credentials come only from the server's environment (``SOCIALTAP_<VENDOR>_<FIELD>``):
-a request carrying ``credentials`` is refused, and responses never contain them.
+Vendor credentials come from the server's environment (``SOCIALTAP_<VENDOR>_<FIELD>``) or,
+per request, from the body's ``credentials`` object (the n8n node sends those kept in n8n's
+credential store). A request may carry credentials only when the server has a token (so it
+was checked) or comes from a loopback address; otherwise 403. They are used for that one
+task: never logged, stored or echoed (messages are redacted as every task's are).
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ from typing import Any
 
 import attrs
 import click
-from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
+from werkzeug.exceptions import Forbidden, HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -100,6 +105,8 @@ class ServeApp:
                 Rule("/health", endpoint="health", methods=["GET"]),
                 Rule("/vendors", endpoint="vendors", methods=["GET"]),
                 Rule("/vendors/<vendor>/streams", endpoint="streams", methods=["GET"]),
+                Rule("/vendors/<vendor>/spec", endpoint="spec", methods=["GET"]),
+                Rule("/vendors/<vendor>/streams/<stream>/spec", endpoint="spec", methods=["GET"]),
                 Rule("/run", endpoint="run", methods=["POST"]),
                 Rule("/check", endpoint="check", methods=["POST"]),
             ]
@@ -170,6 +177,11 @@ class ServeApp:
             ]
         )
 
+    def on_spec(self, request: Request, vendor: str, stream: str | None = None) -> Response:
+        from socialtap.schema import spec
+
+        return _json(spec(get_registry().get(vendor), stream))
+
     def on_run(self, request: Request) -> Response:
         task = self._task(request)
         records = iter_records(task)
@@ -185,19 +197,19 @@ class ServeApp:
         from socialtap.check import cost_problem, run_check
 
         body = _json_object(request, '{"vendor": ..., "yes": false, "params": {}}')
-        unknown = sorted(set(body) - {"vendor", "yes", "params"})
+        unknown = sorted(set(body) - {"vendor", "yes", "params", "credentials"})
         if unknown:
-            raise ConfigError(f"unknown field(s) {', '.join(unknown)}; expected vendor, yes and params")
+            raise ConfigError(f"unknown field(s) {', '.join(unknown)}; expected vendor, yes, params and credentials")
         vendor, yes, params = body.get("vendor"), body.get("yes", False), body.get("params", {})
         if not isinstance(vendor, str) or not vendor or not isinstance(yes, bool) or not isinstance(params, dict):
             raise ConfigError("vendor is a required string; yes, if given, is true or false; params, if given, an object")
-        options, credentials = Options(), None
+        options, credentials = Options(), self._credentials(request, body)
         if self.sandbox:
             problem = cost_problem(get_registry().get(vendor), yes, '"yes": true')
             if problem is not None:  # refused before a sandbox is even started
                 raise ConfigError(problem)
             running = self._sandbox(vendor)
-            options, credentials = Options(base_url=running.base_url, sandbox=True), running.credentials
+            options, credentials = Options(base_url=running.base_url, sandbox=True), credentials or running.credentials
             params = {**get_registry().get(vendor).check.sandbox_params, **params}
         try:
             result = run_check(
@@ -215,13 +227,11 @@ class ServeApp:
             if key != "format":
                 raise ConfigError(f"query parameter {key!r} is not accepted: send vendor, stream and params in the JSON body")
         body = _json_object(request, '{"vendor": ..., "stream": ..., "params": {...}}')
-        if "credentials" in body:
-            raise ConfigError(
-                "credentials are not accepted over HTTP: set SOCIALTAP_<VENDOR>_<FIELD> in the server's environment"
-            )
-        unknown = sorted(set(body) - {"vendor", "stream", "params", "max_pages"})
+        unknown = sorted(set(body) - {"vendor", "stream", "params", "max_pages", "incremental", "credentials"})
         if unknown:
-            raise ConfigError(f"unknown field(s) {', '.join(unknown)}; expected vendor, stream, params, max_pages")
+            raise ConfigError(
+                f"unknown field(s) {', '.join(unknown)}; expected vendor, stream, params, max_pages, incremental, credentials"
+            )
         vendor, stream, params = body.get("vendor"), body.get("stream"), body.get("params") or {}
         if not isinstance(vendor, str) or not isinstance(stream, str) or not vendor or not stream:
             raise ConfigError("vendor and stream are required strings")
@@ -230,13 +240,35 @@ class ServeApp:
         max_pages = body.get("max_pages")
         if max_pages is not None and (not isinstance(max_pages, int) or isinstance(max_pages, bool) or max_pages < 1):
             raise ConfigError("max_pages must be a positive integer")
-        options = Options(max_pages=max_pages)
-        credentials = None
+        incremental = body.get("incremental", False)
+        if not isinstance(incremental, bool):
+            raise ConfigError("incremental must be true or false")
+        options = Options(max_pages=max_pages, incremental=incremental)
+        credentials = self._credentials(request, body)
         if self.sandbox:
             running = self._sandbox(vendor)
             options = attrs.evolve(options, base_url=running.base_url, sandbox=True)
-            credentials = running.credentials
+            credentials = credentials or running.credentials
         return Task(vendor, stream, dict(params), credentials, options)
+
+    def _credentials(self, request: Request, body: Mapping[str, Any]) -> dict[str, str] | None:
+        """The body's per-request ``credentials``, or None; 403 when this request may not send any.
+
+        Only a request that showed the server's token (checked before any route runs) or
+        came from this machine may: otherwise anyone who can reach the port could make the
+        server send requests in their name. The values are never put in a message.
+        """
+        if "credentials" not in body:
+            return None
+        if not self.token and not is_loopback(request.remote_addr or ""):
+            raise Forbidden(
+                f"per-request credentials need the server's {TOKEN_ENV} (Authorization: Bearer) "
+                "or a client on this machine; or set SOCIALTAP_<VENDOR>_<FIELD> in the server's environment"
+            )
+        given = body["credentials"]
+        if not isinstance(given, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in given.items()):
+            raise ConfigError('credentials must be a JSON object of strings: {"<field>": "<value>", ...}')
+        return {k: v for k, v in given.items() if v} or None
 
     def _sandbox(self, vendor: str) -> Any:
         from socialtap.testing import serve_sandbox
@@ -304,7 +336,7 @@ def _ndjson(first: Any, records: Iterator[Any]) -> Iterator[bytes]:
 )
 @click.option("--sandbox", is_flag=True, help="Run every task against the vendor's offline sandbox (for trying workflows).")
 def serve_command(host: str, port: int, sandbox: bool) -> None:
-    """Serve a small HTTP JSON API for n8n's HTTP Request node until interrupted (Ctrl-C or SIGTERM)."""
+    """Serve a small HTTP JSON API for the Socialtap n8n node and n8n's HTTP Request node until interrupted (Ctrl-C or SIGTERM)."""
     from werkzeug.serving import make_server
 
     from socialtap.cli import check_can_listen, sigterm_interrupts
