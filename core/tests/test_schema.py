@@ -108,7 +108,8 @@ def test_streams_lists_allowed_values_bounds_and_credential_env_vars(run_socialt
     assert (
         lines[0] == "credentials: SOCIALTAP_SHAREABLEE_API_KEY + SOCIALTAP_SHAREABLEE_API_SECRET, or SOCIALTAP_SHAREABLEE_TOKEN"
     )
-    assert "    service (str, required; one of: facebook, twitter)" in lines
+    # Shareablee's params carry the docs' own description after the colon.
+    assert '    service (str, required; one of: facebook, twitter): The service is the platform i.e "facebook".' in lines
     assert any(line.strip().startswith("limit (") and "at least 1; at most 100" in line for line in lines)
     as_json = json.loads(run_socialtap("streams", "shareablee", "--json").stdout)
     ranking = next(s for s in as_json if s["name"] == "category_ranking")

@@ -111,10 +111,48 @@ def fields_problems(fields: Sequence[str], service: str, *, category: bool = Fal
         )
 
 
+# The docs' own words for each param (the "Parameters" lists of each endpoint), shown by
+# `socialtap spec` and `streams` and as the n8n node's field hints. ``object_ids`` is the
+# docs' repeated ``object_id``; ``realtime`` is socialtap's choice of the documented variant.
+PARAM_DOCS = {
+    "entity_id": "The entity_id is the unique ID for an entity.",
+    "category_id": "The category_id is the unique ID for a category.",
+    "service": 'The service is the platform i.e "facebook".',
+    "services": 'List of services. i.e "facebook,twitter,instagram".',
+    "start_date": 'Date string in the format "{year}-{month}-{day}" i.e "2014-01-01"',
+    "end_date": 'Date string in the format "{year}-{month}-{day}" i.e "2014-01-01"',
+    "date": 'Date string in the format "{year}-{month}-{day}" i.e "2014-01-01". Default is the current day.',
+    "sort_ascending": "Optional parameter to specify sort direction. Defaults to true if not supplied",
+    "page": 'Optional parameter to specify which page to retrieve. Page numbers are 0 based, "page=0" retrieves first page of results',
+    "fields": "list of metrics fields. Available fields listed below in Fields by Service.",
+    "start_offset": "Date offset from today from 0 to 6",
+    "end_offset": "Date offset from today from 0 to 6",
+    "limit": "The number of results to be returned. Defaults to 25 and maximum is 100.",
+    "metric": "Currently only supports total_actions",
+    "object_ids": "An entity's id to use for comparison against the entity_id in the url. Pass in multiple to compare "
+    "the base entity_id to more than one target. (Required)",
+    "term": "The search term (Required)",
+    "realtime": "true: the /realtime/... variant of the endpoint (today's data); false: the dated one",
+}
+
+
+def _with_docs(cls: type, fields: list[attrs.Attribute]) -> list[attrs.Attribute]:
+    """attrs' field transformer: each param's description from PARAM_DOCS, unless it has its own."""
+    return [
+        field.evolve(metadata={**field.metadata, "doc": PARAM_DOCS[field.name]})
+        if field.name in PARAM_DOCS and "doc" not in field.metadata
+        else field
+        for field in fields
+    ]
+
+
+documented = attrs.frozen(field_transformer=_with_docs)
+
+
 # --- /user/{entity_id}/{service}/... ---------------------------------------------------
 
 
-@attrs.frozen
+@documented
 class UserContentParams:
     """``/user/{entity_id}/{service}/content/``: 100 posts a page, from 0-based ``page``."""
 
@@ -129,7 +167,7 @@ class UserContentParams:
         return list(date_range_problems(self.start_date, self.end_date))
 
 
-@attrs.frozen
+@documented
 class UserMetricsParams:
     """``/user/{entity_id}/{service}/metrics/``."""
 
@@ -142,7 +180,7 @@ class UserMetricsParams:
         return list(date_range_problems(self.start_date, self.end_date))
 
 
-@attrs.frozen
+@documented
 class UserTimeSeriesParams:
     """``/user/{entity_id}/{service}/time_series/``: daily values of ``fields``."""
 
@@ -156,7 +194,7 @@ class UserTimeSeriesParams:
         return [*date_range_problems(self.start_date, self.end_date), *fields_problems(self.fields, self.service)]
 
 
-@attrs.frozen
+@documented
 class UserRealtimeTimeSeriesParams:
     """``/realtime/user/{entity_id}/{service}/time_series/``: values by day offset from today."""
 
@@ -178,7 +216,7 @@ class UserRealtimeTimeSeriesParams:
         return problems
 
 
-@attrs.frozen
+@documented
 class ComparisonParams:
     """Audience overlap / affinity comparison: the entity against ``object_ids``."""
 
@@ -192,13 +230,13 @@ class ComparisonParams:
         return list(date_range_problems(self.start_date, self.end_date))
 
 
-@attrs.frozen
+@documented
 class AffinityComparisonParams(ComparisonParams):
     def problems(self) -> list[str]:
         return [*super().problems(), *earliest_problems(self.start_date, catalog.AFFINITY_EARLIEST)]
 
 
-@attrs.frozen
+@documented
 class OverlapRankingParams:
     """Audience overlap ranking: the dates are required; ``limit`` defaults to 25."""
 
@@ -212,7 +250,7 @@ class OverlapRankingParams:
         return list(date_range_problems(self.start_date, self.end_date))
 
 
-@attrs.frozen
+@documented
 class AffinityRankingParams:
     """Audience affinity ranking: the dates are required, from 2015-12-01."""
 
@@ -228,7 +266,7 @@ class AffinityRankingParams:
         ]
 
 
-@attrs.frozen
+@documented
 class PageInsightsParams:
     """Page insights (Facebook): the last 30 days unless dates are given, from 2016-01-01."""
 
@@ -248,13 +286,13 @@ class PageInsightsParams:
 # --- /user/{entity_id}/cross_platform/... ----------------------------------------------
 
 
-@attrs.frozen
+@documented
 class UserCrossPlatformParams:
     entity_id: list[str] = attrs.field(validator=ids_validator)
     services: list[str] = attrs.field(factory=list, validator=all_of(catalog.SERVICES, "cross platform"))
 
 
-@attrs.frozen
+@documented
 class TopContentParams:
     """Top content across services."""
 
@@ -267,7 +305,7 @@ class TopContentParams:
         return list(date_range_problems(self.start_date, self.end_date))
 
 
-@attrs.frozen
+@documented
 class UserTopContentParams(TopContentParams):
     """An entity's top content; ``realtime`` selects the documented ``/realtime/user/...`` variant."""
 
@@ -283,13 +321,13 @@ class UserTopContentParams(TopContentParams):
 # --- /category/{category_id}/... -------------------------------------------------------
 
 
-@attrs.frozen
+@documented
 class CategoryMembersParams:
     category_id: list[str] = attrs.field(validator=ids_validator)
     service: str = attrs.field(validator=one_of(catalog.SERVICES, "category members"))
 
 
-@attrs.frozen
+@documented
 class CategoryMetricsParams:
     category_id: list[str] = attrs.field(validator=ids_validator)
     service: str = attrs.field(validator=one_of(catalog.SERVICES, "category metrics"))
@@ -300,7 +338,7 @@ class CategoryMetricsParams:
         return list(date_range_problems(self.start_date, self.end_date))
 
 
-@attrs.frozen
+@documented
 class CategoryTimeSeriesParams:
     category_id: list[str] = attrs.field(validator=ids_validator)
     service: str = attrs.field(validator=one_of(catalog.FACEBOOK_TWITTER, "category time series"))
@@ -315,7 +353,7 @@ class CategoryTimeSeriesParams:
         ]
 
 
-@attrs.frozen
+@documented
 class CategoryRankingParams:
     """Members of a category ranked by ``metric`` (only total_actions), Facebook only."""
 
@@ -329,13 +367,13 @@ class CategoryRankingParams:
         return list(date_range_problems(self.start_date, self.end_date))
 
 
-@attrs.frozen
+@documented
 class CategoryCrossPlatformParams:
     category_id: list[str] = attrs.field(validator=ids_validator)
     services: list[str] = attrs.field(factory=list, validator=all_of(catalog.SERVICES, "category cross platform"))
 
 
-@attrs.frozen
+@documented
 class CategoryTopContentParams(TopContentParams):
     """A category's top content. No realtime variant: the docs name only
     ``/realtime/user/{entity_id}/...`` (the user endpoint's) for it."""
@@ -343,7 +381,7 @@ class CategoryTopContentParams(TopContentParams):
     category_id: list[str] = attrs.field(kw_only=True, validator=ids_validator)
 
 
-@attrs.frozen
+@documented
 class CategoryRealtimeRankingsParams:
     """Realtime member rankings of a category (facebook, twitter) for ``date`` (default today)."""
 
@@ -355,12 +393,12 @@ class CategoryRealtimeRankingsParams:
 # --- /me/... ---------------------------------------------------------------------------
 
 
-@attrs.frozen
+@documented
 class NoParams:
     """The endpoint takes no params."""
 
 
-@attrs.frozen
+@documented
 class FindUserParams:
     """``/me/find/user/?term=``: properties whose name contains ``term`` (at most 50)."""
 
