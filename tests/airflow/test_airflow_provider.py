@@ -39,7 +39,8 @@ OUT = Path(os.environ.get("SOCIALTAP_TEST_OUT", "/nonexistent"))
 
 
 class MalformedPage2Once:
-    """Answer page 2 of each posts listing with broken JSON, once: the first attempt of a
+    """Answer page 2 of each posts listing with broken JSON (whole, not cut off: a body cut
+    off on the way is retried by the engine), once: the first attempt of a
     task fails after page 1's records were produced, the retry succeeds."""
 
     def __init__(self, app):
@@ -55,7 +56,7 @@ class MalformedPage2Once:
                 self.broken.add(path)
             if first:
                 start_response("200 OK", [("Content-Type", "application/json")])
-                return [b'{"data": [{"id": "trunc']
+                return [b'{"data": [{"id": trunc}]}']
         return self.app(environ, start_response)
 
 
