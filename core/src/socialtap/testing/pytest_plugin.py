@@ -45,3 +45,19 @@ def hostile_server() -> Iterator[Any]:
             return stack.enter_context(serve_hostile(behaviour, **options))
 
         yield start
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line with what the contract suite's proofs exercised, when any ran."""
+    import sys
+
+    contract = sys.modules.get("socialtap.testing.contract")
+    if contract is None:
+        return
+    faults = sum(n for kind, n in contract.FAULT_TALLY.items() if kind != "requests")
+    kills, payloads = contract.KILL_TALLY["kills"], contract.FUZZ_TALLY["payloads"]
+    if faults or kills or payloads:
+        terminalreporter.write_line(
+            f"socialtap proofs: {faults} fault-injected requests ({dict(contract.FAULT_TALLY)}), "
+            f"{kills} runs SIGKILLed, {payloads} fuzzed payloads normalized"
+        )
