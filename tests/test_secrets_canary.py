@@ -14,7 +14,6 @@ looked for as it is, URL- and JSON-escaped, and base64-encoded.
 
 from __future__ import annotations
 
-import base64
 import importlib.util
 import inspect
 import json
@@ -38,7 +37,7 @@ from socialtap.runner import Options, RunReport, Task, run_to_output
 from socialtap.serve import ServeApp
 from socialtap.testing import EchoSecrets, serve_sandbox
 from socialtap.testing.contract import ContractSuite
-from socialtap.testing.echo import echo_values
+from socialtap.testing.echo import base64_forms, echo_values
 
 ROOT = Path(__file__).parents[1]
 ERRORS = (400, 401, 403, 422, 500)
@@ -95,13 +94,6 @@ def canary_values(vendor_name: str, credentials: dict[str, str]) -> list[str]:
     return sorted(spelled, key=len, reverse=True)
 
 
-def base64_forms(value: str) -> list[str]:
-    """``value`` base64-encoded, standard and URL-safe, with and without its padding."""
-    raw = value.encode()
-    forms = {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
-    return sorted(forms | {f.rstrip("=") for f in forms})
-
-
 def scan(where: str, text: str | bytes, secrets: list[str]) -> None:
     if isinstance(text, bytes):
         found = [s for s in secrets if s.encode() in text]
@@ -117,7 +109,9 @@ def run_surface(surface, vendor, stream, params, base_url, tmp_path, cli):
         state = os.environ.get("SOCIALTAP_STATE") or str(tmp_path / "cli-state.sqlite")
         args += ["--state", state, "-o", str(tmp_path / "cli-out.jsonl")]
         extra = surface.split()[1:]
-        group = [a for a in extra if a.startswith("-v")] + (extra[extra.index("--log-level") :][:2] if "--log-level" in extra else [])
+        group = [a for a in extra if a.startswith("-v")] + (
+            extra[extra.index("--log-level") :][:2] if "--log-level" in extra else []
+        )
         extra = [a for a in extra if a not in group]
         result = cli.invoke(main, [*group, *args, *extra], catch_exceptions=True)
         ok = result.exit_code == 0

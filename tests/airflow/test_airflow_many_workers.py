@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from socialtap.plugins import get_plugin_manager, get_registry
+from socialtap.testing.echo import base64_forms
 from socialtap.testing.server import serve_app_in_subprocess, stop_process
 
 pytestmark = [pytest.mark.airflow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
@@ -191,6 +192,15 @@ def test_many_task_processes_share_one_rate_limit(tmp_path, redis_url):
     for path in sorted(out.glob("content-*.jsonl")):
         post_ids += [json.loads(line)["post_id"] for line in path.read_text().splitlines() if '"type": "post"' in line]
     assert len(post_ids) == ENTITIES * POSTS and len(set(post_ids)) == len(post_ids), (len(post_ids), len(set(post_ids)))
+    # The canary: Shareablee signs with Basic (base64 of key:secret); no task log, output or
+    # state file holds a credential in any form.
+    secrets = [v for v in credentials.values() if v]
+    secrets += [form for s in [*secrets, ":".join(secrets)] for form in (s, *base64_forms(s))]
+    files = [p for root in (home / "logs", out, tmp_path) for p in root.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".log" for p in files), "no task log to scan"
+    for path in files:
+        blob = path.read_bytes()
+        assert not any(s.encode() in blob for s in secrets), f"a credential appears in {path.name}"
     requests = len(app.arrivals)
     span = app.arrivals[-1] - app.arrivals[0] + 1.0  # the last request's second included
     rate = requests / span

@@ -22,7 +22,7 @@ import pytest
 
 from socialtap.records import from_item
 from socialtap.testing import EchoSecrets, serve_sandbox
-from socialtap.testing.echo import echo_values
+from socialtap.testing.echo import base64_forms, echo_values
 
 pytestmark = [
     pytest.mark.airflow,
@@ -264,7 +264,8 @@ def test_no_secret_in_task_errors_or_logs(dagbag, airflow_home, monkeypatch, cap
     text = "\n".join([caplog.text, captured.out, captured.err, *logs])
     # The scan proves something only if the task errors were written where it looked.
     assert "AuthError" in text and "ConfigError" in text and "NotFoundError" in text, text[-3000:]
-    for secret in {token, *echo_values(f"Bearer {token}")}:
+    secrets = {token, *echo_values(f"Bearer {token}")}
+    for secret in {*secrets, *(form for s in secrets for form in base64_forms(s))}:
         assert secret not in text
 
 
