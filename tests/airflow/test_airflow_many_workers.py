@@ -76,35 +76,6 @@ def query(db: Path, sql: str, *args) -> list[tuple]:
         return []
 
 
-@pytest.fixture
-def redis_url(tmp_path):
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("redis-server is not installed (make redis-server)")
-    port = free_port()
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_for(lambda: _answers(port), "redis-server", 30)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        stop_process(process)
-
-
-def _answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
 def test_many_task_processes_share_one_rate_limit(tmp_path, redis_url):
     from socialtap_shareablee.sandbox import ShareableeSandbox
 

@@ -98,9 +98,7 @@ def airflow_home():
     dags = Path(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
     dags.mkdir(parents=True, exist_ok=True)
     shutil.copy(HERE / "dags" / "socialtap_test_dags.py", dags)
-    subprocess.run(
-        [str(AIRFLOW), "db", "migrate"], check=True, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL
-    )
+    subprocess.run([str(AIRFLOW), "db", "migrate"], check=True, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
     with (
         serve_sandbox("example") as sandbox,
         serve_sandbox("example", wrap=MalformedPage2Once) as flaky,
@@ -136,22 +134,12 @@ def tis_by_task(dag_run) -> dict:
 def test_provider_and_connection_type_listed(airflow_home):
     env = {**os.environ, "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR"}
     providers = subprocess.run(
-        [str(AIRFLOW), "providers", "list", "-o", "json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        stdin=subprocess.DEVNULL,
+        [str(AIRFLOW), "providers", "list", "-o", "json"], env=env, capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL
     )
     listed = {p["package_name"]: p for p in json.loads(providers.stdout)}
     assert "socialtap" in listed, sorted(listed)
     hooks = subprocess.run(
-        [str(AIRFLOW), "providers", "hooks", "-o", "json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        stdin=subprocess.DEVNULL,
+        [str(AIRFLOW), "providers", "hooks", "-o", "json"], env=env, capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL
     )
     rows = json.loads(hooks.stdout)
     ours = [r for r in rows if r.get("connection_type") == "socialtap"]

@@ -3,6 +3,8 @@
 - ``socialtap_plugin_manager``: a fresh plugin manager with every installed plugin.
 - ``sandbox_server``: a factory ``sandbox_server(vendor, seed=0, faults=None, **options)``
   serving a vendor's sandbox on 127.0.0.1 for the test's duration.
+- ``redis_url``: the ``redis://`` URL of a throwaway ``redis-server`` on 127.0.0.1 for the
+  test (skipped when none is installed): a rate-limit bucket shared by processes.
 - ``hostile_server``: a factory ``hostile_server(behaviour, **options)`` serving a
   :class:`~socialtap.testing.hostile.HostileApp` and its foreign traps for the test's
   duration (see :mod:`socialtap.testing.hostile`).
@@ -34,6 +36,16 @@ def sandbox_server() -> Iterator[Any]:
             return stack.enter_context(serve_sandbox(vendor, **options))
 
         yield start
+
+
+@pytest.fixture
+def redis_url(tmp_path: Any) -> Iterator[str]:
+    from socialtap.testing.server import serve_redis
+
+    with serve_redis(str(tmp_path)) as url:
+        if url is None:
+            pytest.skip("redis-server not found: install it (make redis-server) to test the Redis rate-limit backend")
+        yield url
 
 
 @pytest.fixture
