@@ -185,7 +185,7 @@ def test_the_cli_stops_at_the_budget_with_exit_code_4():
     args = ["run", "influencerdb", "content", "-p", f"id={CHANNEL_ID}", "--sandbox", "--max-credits", "12"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 4
-    assert "10 credits" in result.output and "needs 5" in result.output
+    assert "10 of the run's 12 credits spent" in result.output and "needs 5" in result.output
 
 
 def test_cost_of_a_chained_task_prices_the_search_and_says_what_follows():
