@@ -14,7 +14,10 @@ whether the plugin is right: it registers, its streams validate params, every st
 end to end over real HTTP on 127.0.0.1 and yields well-formed records of its declared
 types exactly once, records round-trip through the converter, a bad credential is an
 AuthError naming the env var, invalid params fail before any request, faults (5xx,
-resets, 429) change nothing in the result, no credential leaks anywhere, streams
+resets, 429 bursts, cut-off and stalled bodies) change nothing in the result, an outage
+past the retry budget is a typed error and resumes exactly, a run SIGKILLed after k
+pages resumes to exactly the clean records (JSON Lines and SQLite), fuzzed payloads
+give records or a PayloadError naming a field path, no credential leaks anywhere, streams
 that declare a date window run incrementally, and every error response the vendor's docs
 print (``Sandbox(errors=(DocumentedError(...), ...))``) becomes its declared typed error
 with a message that quotes the vendor and says what to do.
