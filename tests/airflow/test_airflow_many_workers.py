@@ -76,7 +76,7 @@ def query(db: Path, sql: str, *args) -> list[tuple]:
         return []
 
 
-def test_many_task_processes_share_one_rate_limit(tmp_path, redis_url):
+def test_many_task_processes_share_one_rate_limit(tmp_path, redis_url, capsys):
     from socialtap_shareablee.sandbox import ShareableeSandbox
 
     ids = list(ShareableeSandbox(entities=ENTITIES).entities)
@@ -175,10 +175,11 @@ def test_many_task_processes_share_one_rate_limit(tmp_path, redis_url):
     requests = len(app.arrivals)
     span = app.arrivals[-1] - app.arrivals[0] + 1.0  # the last request's second included
     rate = requests / span
-    print(
-        f"\nmany workers, one limit: {requests} requests from {len(states)} task processes (parallelism 4) in {span:.1f} s: "
-        f"{rate:.2f}/s = {rate / LIMIT:.0%} of the {LIMIT}/s limit; 0 x 429; busiest second {busiest_second(app.arrivals)}"
-    )
+    with capsys.disabled():  # the measurement is the point: shown without -s
+        print(
+            f"\nmany workers, one limit: {requests} requests from {len(states)} task processes (parallelism 4) in {span:.1f} s: "
+            f"{rate:.2f}/s = {rate / LIMIT:.0%} of the {LIMIT}/s limit; 0 x 429; busiest second {busiest_second(app.arrivals)}"
+        )
 
 
 def _dump(home: Path, logs: Path) -> None:
