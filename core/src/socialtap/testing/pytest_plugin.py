@@ -69,7 +69,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     faults = sum(n for kind, n in contract.FAULT_TALLY.items() if kind != "requests")
     kills, payloads = contract.KILL_TALLY["kills"], contract.FUZZ_TALLY["payloads"]
     if faults or kills or payloads:
+        kinds = f" ({dict(contract.FAULT_TALLY)})" if terminalreporter.verbosity > 0 else ""
         terminalreporter.write_line(
-            f"socialtap proofs: {faults} fault-injected requests ({dict(contract.FAULT_TALLY)}), "
-            f"{kills} runs SIGKILLed, {payloads} fuzzed payloads normalized"
+            f"socialtap proofs: {faults} fault-injected requests{kinds}, {kills} runs SIGKILLed, {payloads} fuzzed payloads normalized"
         )
