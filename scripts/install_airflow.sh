@@ -20,12 +20,12 @@ if ! [ -f "$DEST/.airflow-installed" ]; then
     "$DEST/bin/python" -m pip install --quiet "apache-airflow==$AIRFLOW_VERSION" "pytest>=8"
     touch "$DEST/.airflow-installed"
 fi
-set -- -e "$ROOT/core[airflow]" -e "$ROOT/tests/example_plugin"
+set -- -e "$ROOT/core[airflow,redis]" -e "$ROOT/tests/example_plugin"
 for d in "$ROOT"/plugins/*/; do
     [ -f "$d/pyproject.toml" ] && set -- "$@" -e "$d"
 done
 # Skip the editable installs when this clone and its pyproject files are what was installed last.
-SIGNATURE=$( (echo "$ROOT"; cat "$ROOT/core/pyproject.toml" "$ROOT/tests/example_plugin/pyproject.toml" "$ROOT"/plugins/*/pyproject.toml 2>/dev/null) | cksum)
+SIGNATURE=$( (echo "$ROOT"; cat "$0" "$ROOT/core/pyproject.toml" "$ROOT/tests/example_plugin/pyproject.toml" "$ROOT"/plugins/*/pyproject.toml 2>/dev/null) | cksum)
 if [ "$(cat "$DEST/.editables" 2>/dev/null)" != "$SIGNATURE" ]; then
     # Never let a plugin's requirements move Airflow's own pins.
     echo "apache-airflow==$AIRFLOW_VERSION" >"$DEST/constraints.txt"

@@ -6,9 +6,10 @@ decoded ``key:secret``, JSON-escaped, placed across the 300-character cut), or p
 sandbox's answer on with the echo added to its body, its next-page links and its headers.
 The sandbox's test credentials are the canary. Every stream runs (params from the
 vendor's own contract suite); then every text a user or an orchestrator could see is
-scanned: the CLI's stdout/stderr with and without ``--debug`` (the traceback too),
+scanned: the CLI's stdout/stderr at every log level, with and without ``--debug`` (the traceback too),
 ``socialtap serve`` responses, ``socialtap n8n`` output, log records at DEBUG, output and
-state files (their bytes, SQLite WAL included), and each RunReport as JSON.
+state files (their bytes, SQLite WAL included), and each RunReport as JSON; each secret is
+looked for as it is, URL- and JSON-escaped, and base64-encoded.
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ from werkzeug.test import Client
 from socialtap.cli import main
 from socialtap.declarations import RateLimit
 from socialtap.errors import QuotaError, SecurityError, SocialtapError
+from socialtap.logs import LEVELS
 from socialtap.plugins import get_plugin_manager, get_registry
 from socialtap.runner import Options, RunReport, Task, run_to_output
 from socialtap.serve import ServeApp
 from socialtap.testing import EchoSecrets, serve_sandbox
 from socialtap.testing.contract import ContractSuite
-from socialtap.testing.echo import echo_values
+from socialtap.testing.echo import base64_forms, echo_values
 
 ROOT = Path(__file__).parents[1]
 ERRORS = (400, 401, 403, 422, 500)
@@ -43,6 +45,10 @@ MODES = (*ERRORS, None)  # None: the sandbox answers, with the echo in body, lin
 SURFACES = {  # 500 is retried with backoff by every surface: the library runs above cover it
     "cli": (400, 401, 403, 422, None),
     "cli --debug": (401, 422),
+    # Every log level (a group option: before `run`); DEBUG logs each request and response,
+    # so it meets an error and a success. Few runs: each costs a request at the vendor's limit.
+    **{f"cli --log-level {level}": (401, None) if level == "DEBUG" else (None,) for level in LEVELS},
+    "cli -vv --debug": (403,),
     "n8n": (403, None),
     "serve": (400, 401, None),
     "serve ndjson": (None,),
@@ -84,6 +90,8 @@ def canary_values(vendor_name: str, credentials: dict[str, str]) -> list[str]:
     for value in prepared.headers.values():
         if any(secret in value for secret in values) or value.startswith(("Basic ", "Bearer ", "Token ", "Apikey ")):
             values += echo_values(value)
+    # The base64 forms too (standard and URL-safe, padded or not): a credential encoded is still the credential.
+    values += [form for v in values for form in base64_forms(v)]
     spelled = {s for v in values for s in (v, quote(v, safe=""), quote_plus(v), json.dumps(v)[1:-1].replace("/", "\\/"))}
     return sorted(spelled, key=len, reverse=True)
 
@@ -102,7 +110,12 @@ def run_surface(surface, vendor, stream, params, base_url, tmp_path, cli):
         args = ["run", vendor, stream, "--params", json.dumps(params), "--base-url", base_url, "--max-pages", "1"]
         state = os.environ.get("SOCIALTAP_STATE") or str(tmp_path / "cli-state.sqlite")
         args += ["--state", state, "-o", str(tmp_path / "cli-out.jsonl")]
-        result = cli.invoke(main, [*args, *surface.split()[1:]], catch_exceptions=True)
+        extra = surface.split()[1:]
+        group = [a for a in extra if a.startswith("-v")] + (
+            extra[extra.index("--log-level") :][:2] if "--log-level" in extra else []
+        )
+        extra = [a for a in extra if a not in group]
+        result = cli.invoke(main, [*group, *args, *extra], catch_exceptions=True)
         ok = result.exit_code == 0
         yield "stdout", result.stdout, ok
         yield "stderr", result.stderr, ok

@@ -32,7 +32,7 @@ from pathlib import Path
 DOC = Path(__file__).resolve().parents[1] / "docs" / "tutorial.md"
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 FILE_MARK = re.compile(r"#\s*file:\s*(\S+)")
-PLACEHOLDERS = {"<seconds>": r"\d+(?:\.\d+)?"}
+PLACEHOLDERS = {"<seconds>": r"\d+(?:\.\d+)?", "<n>": r"\d+"}
 
 
 def doc_steps(text: str) -> Iterator[tuple[str, object]]:

@@ -288,3 +288,17 @@ def test_a_resume_writes_exactly_the_whole_output_whatever_changed_since_the_che
         assert any("starting over" in w for w in report.warnings) == (not same), report.warnings
         assert any("already complete" in w for w in report.warnings) == (same and not first_fails)
         assert parts(root) == [] and list(root.glob(".*.lock")) == []
+
+
+def test_a_sandbox_resume_moves_a_saved_link_onto_the_sandbox_served_now():
+    """A sandbox is served on a new port each time: a saved next link to the old port is
+    moved onto the new one (same path and query); any other host is left as it is."""
+    from socialtap.http import Request
+    from socialtap.state import request_from_json, request_to_json
+
+    saved = request_to_json(Request("GET", "http://127.0.0.1:41000/v1/items?page=3", chain="a"))
+    moved = request_from_json(saved, None, sandbox_base="http://127.0.0.1:42000/v1")
+    assert moved.url == "http://127.0.0.1:42000/v1/items?page=3"
+    assert request_from_json(saved, None).url == saved["url"]  # not a sandbox run: untouched
+    foreign = request_to_json(Request("GET", "https://api.vendor.example/v1/items?page=3"))
+    assert request_from_json(foreign, None, sandbox_base="http://127.0.0.1:42000/v1").url == foreign["url"]

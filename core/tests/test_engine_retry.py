@@ -356,3 +356,25 @@ def test_each_worker_thread_has_its_own_session():
 
 def test_retry_statuses_are_the_documented_ones():
     assert frozenset({429, 500, 502, 503, 504}) == RETRY_STATUSES
+
+
+@pytest.mark.parametrize("cut", [b'{"data": [{"id": "a', b'{"data": [{"id": "a"}, ', b"[1, 2", b"{"])
+def test_a_2xx_body_cut_off_on_the_way_is_retried(cut):
+    """A proxy that rewrote the length, or a connection dropped with the length header
+    honest: the JSON ends before it is complete. Retried, not a PayloadError."""
+    sleeps: list[float] = []
+    app = Script((200, {}, cut), OK)
+    with serve_app(app) as served:
+        engine = make_engine(served.url, sleeps=sleeps, initial=0.01)
+        response = engine.fetch(Request("GET", "/items/a"))
+    assert response.payload == {"data": []} and engine.retries == 1 and len(app.seen) == 2
+
+
+@pytest.mark.parametrize("whole", [b'{"data": [{"id": oops}]}', b"<html>busy</html>", b"not json"])
+def test_a_2xx_body_that_is_whole_but_not_json_is_a_payload_error_at_once(whole):
+    app = Script((200, {}, whole), OK)
+    with serve_app(app) as served:
+        engine = make_engine(served.url, initial=0.01)
+        with pytest.raises(PayloadError, match="not JSON"):
+            engine.fetch(Request("GET", "/items/a"))
+    assert len(app.seen) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import attrs
 import pytest
 
@@ -194,3 +196,32 @@ def test_a_403_is_a_quota_or_an_auth_error_as_its_message_says(body, error):
         with pytest.raises((AuthError, QuotaError)) as caught:
             run(task, plugin_manager=pm)
     assert type(caught.value).__name__ == error and body["detail"] in str(caught.value)
+
+
+def test_a_payload_value_of_the_wrong_kind_is_a_payload_error_not_an_invented_value():
+    """cattrs would read null as the text "None", 1.5 as 1 and null as false; socialtap
+    refuses them with the field's path, and keeps a number sent for a string as its text."""
+    from socialtap.errors import PayloadError
+    from socialtap.normalize import structure_payload
+
+    @attrs.frozen
+    class Model:
+        name: str
+        count: int
+        ok: bool
+        share: float = 0.0
+
+    assert structure_payload({"name": 7, "count": 2.0, "ok": False, "share": 1}, Model) == Model("7", 2, False, 1.0)
+    for bad, path in [
+        ({"name": None, "count": 1, "ok": True}, "$.name"),
+        ({"name": {"a": 1}, "count": 1, "ok": True}, "$.name"),
+        ({"name": "x", "count": 1.5, "ok": True}, "$.count"),
+        ({"name": "x", "count": True, "ok": True}, "$.count"),
+        ({"name": "x", "count": 1, "ok": None}, "$.ok"),
+        ({"name": "x", "count": 1, "ok": "false"}, "$.ok"),
+        ({"name": "x", "count": 1, "ok": True, "share": True}, "$.share"),
+    ]:
+        with pytest.raises(PayloadError, match=re.escape(path)):
+            structure_payload(bad, Model, vendor="v", where="s")
+    with pytest.raises(PayloadError, match=re.escape("@ $")):
+        structure_payload(None, Model, vendor="v", where="s")

@@ -22,7 +22,7 @@ import pytest
 
 from socialtap.records import from_item
 from socialtap.testing import EchoSecrets, serve_sandbox
-from socialtap.testing.echo import echo_values
+from socialtap.testing.echo import base64_forms, echo_values
 
 pytestmark = [
     pytest.mark.airflow,
@@ -39,7 +39,8 @@ OUT = Path(os.environ.get("SOCIALTAP_TEST_OUT", "/nonexistent"))
 
 
 class MalformedPage2Once:
-    """Answer page 2 of each posts listing with broken JSON, once: the first attempt of a
+    """Answer page 2 of each posts listing with broken JSON (whole, not cut off: a body cut
+    off on the way is retried by the engine), once: the first attempt of a
     task fails after page 1's records were produced, the retry succeeds."""
 
     def __init__(self, app):
@@ -55,7 +56,7 @@ class MalformedPage2Once:
                 self.broken.add(path)
             if first:
                 start_response("200 OK", [("Content-Type", "application/json")])
-                return [b'{"data": [{"id": "trunc']
+                return [b'{"data": [{"id": trunc}]}']
         return self.app(environ, start_response)
 
 
@@ -251,7 +252,8 @@ def test_no_secret_in_task_errors_or_logs(dagbag, airflow_home, monkeypatch, cap
     text = "\n".join([caplog.text, captured.out, captured.err, *logs])
     # The scan proves something only if the task errors were written where it looked.
     assert "AuthError" in text and "ConfigError" in text and "NotFoundError" in text, text[-3000:]
-    for secret in {token, *echo_values(f"Bearer {token}")}:
+    secrets = {token, *echo_values(f"Bearer {token}")}
+    for secret in {*secrets, *(form for s in secrets for form in base64_forms(s))}:
         assert secret not in text
 
 

@@ -380,7 +380,16 @@ class Engine:
         if body:
             try:
                 payload = json.loads(body)
-            except ValueError:
+            except ValueError as exc:
+                if 200 <= raw.status_code < 300 and _cut_off(body, exc):
+                    # A proxy or a dropped connection with the length header rewritten: the
+                    # answer is incomplete, not wrong. Retried like a dropped connection.
+                    raise TransientError(
+                        f"{self.vendor.title} sent HTTP {raw.status_code} with JSON that ends before it is complete "
+                        f"({len(body)} bytes): the response was cut off on the way. Retry; if it keeps happening, "
+                        f"check the network or ask for smaller pages.",
+                        vendor=self.vendor.name,
+                    ) from None
                 # Redact the whole text before cutting it: a cut first could keep a secret's start.
                 payload = _NotJson(self.redact(body.decode("utf-8", "replace"))[:MAX_DETAIL])
         response = Response(
@@ -549,6 +558,15 @@ def _never_sent(exc: requests.RequestException) -> bool:
 @attrs.frozen
 class _NotJson:
     text: str
+
+
+def _cut_off(body: bytes, error: ValueError) -> bool:
+    """Whether ``body`` is a JSON document cut short (not some other text, such as an HTML page):
+    it opens an object or array, and decoding failed at its very end or in an unterminated string."""
+    text = body.strip()
+    if text[:1] not in (b"{", b"[") or not isinstance(error, json.JSONDecodeError):
+        return False
+    return error.msg.startswith("Unterminated string") or error.pos >= len(body.decode("utf-8", "replace").rstrip())
 
 
 def _cut(text: str, limit: int = MAX_DETAIL) -> str:

@@ -20,6 +20,42 @@ from socialtap.errors import PayloadError
 payload_converter = make_converter(forbid_extra_keys=False, detailed_validation=True)
 
 
+def _structure_text(value: Any, _: Any) -> str:
+    # cattrs' default is str(value): a null where the docs give a string became the text
+    # "None" in a record, an object its repr. A number is kept as its text (ids sent as numbers).
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError(f"expected a string, got {type(value).__name__}")
+
+
+def _structure_flag(value: Any, _: Any) -> bool:
+    # cattrs' default is bool(value): a null "success" was read as false, "false" as true.
+    if isinstance(value, bool):
+        return value
+    raise TypeError(f"expected true or false, got {type(value).__name__}")
+
+
+def _structure_whole(value: Any, _: Any) -> int:
+    # cattrs' default is int(value): 1.5 became 1 and true became 1, values the vendor never sent.
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise TypeError(f"expected a whole number, got {value!r}")
+    return int(value)
+
+
+def _structure_number(value: Any, _: Any) -> float:
+    if isinstance(value, bool):  # float(True) is 1.0: a flag is not a measurement
+        raise TypeError("expected a number, got bool")
+    return float(value)
+
+
+payload_converter.register_structure_hook(str, _structure_text)
+payload_converter.register_structure_hook(bool, _structure_flag)
+payload_converter.register_structure_hook(int, _structure_whole)
+payload_converter.register_structure_hook(float, _structure_number)
+
+
 _fast: tuple[int, cattrs.Converter] | None = None
 
 
@@ -66,7 +102,9 @@ def structure_payload(payload: Any, model: type, *, vendor: str = "", where: str
         return payload_converter.structure(payload, model)
     except Exception as exc:  # cattrs raises several exception types
         if isinstance(exc, (cattrs.BaseValidationError, ValueError, TypeError, KeyError, AttributeError)):
-            problems = cattrs.transform_error(exc) if isinstance(exc, cattrs.BaseValidationError) else [str(exc)]
+            # A path for every problem: cattrs names the field ("@ $.data[0].id"); any other
+            # error came from structuring the body as a whole ("@ $").
+            problems = cattrs.transform_error(exc) if isinstance(exc, cattrs.BaseValidationError) else [f"{exc} @ $"]
             raise PayloadError(
                 f"{vendor} {where} response is not the documented shape ({model.__name__}): "
                 + "; ".join(problems)

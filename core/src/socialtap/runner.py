@@ -864,7 +864,8 @@ class _ChainRunner:
             if point is not None and point.done:
                 chain.status, chain.pages, start = "skipped", point.pages, None
             elif point is not None and point.next_request is not None:
-                start = request_from_json(point.next_request, request.params)
+                sandbox = self.prepared.base_url if self.prepared.task.options.sandbox else None
+                start = request_from_json(point.next_request, request.params, sandbox_base=sandbox)
                 chain.pages = chain.resumed_from_page = point.pages
             plan.append((chain, start))
         if saved and plan and all(chain.status == "skipped" for chain, _ in plan):

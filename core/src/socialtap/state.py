@@ -64,6 +64,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -213,10 +214,22 @@ def request_to_json(request: Request) -> dict[str, Any]:
     }
 
 
-def request_from_json(data: dict[str, Any], params: Any) -> Request:
+def request_from_json(data: dict[str, Any], params: Any, *, sandbox_base: str | None = None) -> Request:
+    """The request saved by :func:`request_to_json`, its params object given again.
+
+    ``sandbox_base``: the run is against a sandbox served on this machine, which gets
+    another port each time it is served; a saved absolute link (a vendor's next page) to
+    the sandbox of the interrupted run is moved onto this one, or the resumed run would
+    refuse to send credentials to the old port (another origin).
+    """
+    url = data["url"]
+    if sandbox_base is not None:
+        saved, now = urlsplit(url), urlsplit(sandbox_base)
+        if saved.scheme in ("http", "https") and saved.hostname in ("127.0.0.1", "localhost", "::1") and saved.netloc != now.netloc:
+            url = saved._replace(scheme=now.scheme, netloc=now.netloc).geturl()
     return Request(
         method=data["method"],
-        url=data["url"],
+        url=url,
         query=[tuple(pair) for pair in data["query"]],
         json=data["json"],
         headers=data["headers"],

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from socialtap.testing.contract import ContractSuite
+from socialtap_creatoraudit import examples
 
 
 class TestContract(ContractSuite):
     vendor = "creatoraudit"
+    payload_examples = dict(examples.RESPONSES)
     # Every documented identifier form, a duplicate spelling, and a video not scraped yet.
     sample_params = {
         "track_video": {

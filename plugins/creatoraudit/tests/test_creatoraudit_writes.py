@@ -267,3 +267,21 @@ def test_sigkill_then_resume_creates_each_video_once(tmp_path):
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     post_ids = [line["post_id"] for line in lines if line["type"] == "post"]
     assert len(post_ids) == 50 and len(set(post_ids)) == 50
+
+
+def test_dropped_answers_then_a_whole_task_retry_track_each_video_once(tmp_path):
+    """An orchestrator's retry of the whole task (same state file, no --resume) after the first
+    attempt met dropped answers and then an outage past its retry budget: 50 videos in all."""
+    from socialtap.errors import SocialtapError
+    from socialtap.testing.faults import Faults
+
+    with serve_sandbox("creatoraudit", seed=DROP_SEED, drop_rate=0.3, faults=Faults(outage_after=30)) as running:
+        with pytest.raises(SocialtapError):
+            run_task(running, tmp_path / "state.sqlite", max_attempts=2)
+        first = dict(running.app.stats)
+        running.injector.faults = Faults()  # the vendor is back; the orchestrator retries the task
+        records, _ = run_task(running, tmp_path / "state.sqlite")
+        stats = dict(running.app.stats)
+    assert 0 < first["created"] < 50 and first["dropped"] >= 1, first
+    assert stats["created"] == 50, stats
+    assert len(posts(records)) == 50 and len({p.post_id for p in posts(records)}) == 50

@@ -1,10 +1,12 @@
 """Metrika against the shared plugin contract (socialtap.testing.contract)."""
 
 from socialtap.testing.contract import ContractSuite
+from socialtap_metrika import examples
 
 
 class TestContract(ContractSuite):
     vendor = "metrika"
+    payload_examples = {"accounts": examples.SEARCH_RESPONSE}
     # Twelve resources: two batches, a duplicate, and every resource status.
     sample_params = {
         "accounts": {

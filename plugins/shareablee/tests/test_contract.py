@@ -1,6 +1,7 @@
 """Shareablee against the shared plugin contract (socialtap.testing.contract)."""
 
 from socialtap.testing.contract import ContractSuite
+from socialtap_shareablee import examples
 from socialtap_shareablee.sandbox import ShareableeSandbox
 
 WORLD = ShareableeSandbox(seed=0)
@@ -11,6 +12,7 @@ DATES = {"start_date": "2016-01-01", "end_date": "2016-01-31"}
 
 class TestContract(ContractSuite):
     vendor = "shareablee"
+    payload_examples = {stream: examples.example(stream) for stream in examples.STREAMS}
     # 120 posts: user content takes two pages (100 + 20) following next_page.
     sandbox_options = {"posts_per_entity": 120}
     sample_params = {

@@ -1,10 +1,12 @@
 """Upload-Post against the shared plugin contract (socialtap.testing.contract)."""
 
 from socialtap.testing.contract import ContractSuite
+from socialtap_uploadpost import examples
 
 
 class TestContract(ContractSuite):
     vendor = "uploadpost"
+    payload_examples = dict(examples.RESPONSES)
     # profile_analytics first: the credential checks run the first stream, and
     # platform_metrics is public (it needs none).
     sample_params = {

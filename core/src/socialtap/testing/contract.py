@@ -14,7 +14,10 @@ whether the plugin is right: it registers, its streams validate params, every st
 end to end over real HTTP on 127.0.0.1 and yields well-formed records of its declared
 types exactly once, records round-trip through the converter, a bad credential is an
 AuthError naming the env var, invalid params fail before any request, faults (5xx,
-resets, 429) change nothing in the result, no credential leaks anywhere, streams
+resets, 429 bursts, cut-off and stalled bodies) change nothing in the result, an outage
+past the retry budget is a typed error and resumes exactly, a run SIGKILLed after k
+pages resumes to exactly the clean records (JSON Lines and SQLite), fuzzed payloads
+give records or a PayloadError naming a field path, no credential leaks anywhere, streams
 that declare a date window run incrementally, and every error response the vendor's docs
 print (``Sandbox(errors=(DocumentedError(...), ...))``) becomes its declared typed error
 with a message that quotes the vendor and says what to do.
@@ -31,6 +34,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+import attrs
 import pytest
 
 from socialtap.errors import AuthError, ConfigError, SocialtapError
@@ -88,8 +92,28 @@ class ContractSuite:
     """Keyword arguments for the sandbox's app factory (sizes)."""
     run_options: ClassVar[dict[str, Any]] = {}
     """Keyword arguments for :class:`socialtap.runner.Options` in every run."""
-    faults: ClassVar[str] = "error_rate=0.15,reset_rate=0.1,throttle=4/s,retry_after=1,first_errors=1,seed=11"
-    """The fault plan under which every stream must still give the same records."""
+    faults: ClassVar[str] = (
+        "error_rate=0.1,reset_rate=0.05,malformed_rate=0.01,slow_rate=0.03,slow_body=1.5s,"
+        "throttle=4/s,retry_after=1,first_errors=1,seed=11"
+    )
+    """The fault plan under which every stream must still give the same records: 5xx,
+    connection resets, 429 bursts with Retry-After, truncated bodies, and bodies stalled
+    past the read deadline (:attr:`fault_read_timeout`)."""
+    fault_read_timeout: ClassVar[float] = 0.5
+    """The read deadline of the runs under faults: a stalled body (``slow_body``) outlasts it."""
+    fault_requests: ClassVar[int] = 12
+    """Requests each stream's fault check serves at least (more runs, next seeds)."""
+    """The read deadline of the runs under faults: a stalled body (``slow_body``) outlasts it."""
+    payload_examples: ClassVar[dict[str, Any]] = {}
+    """The docs' example response body of each stream (or a list of them), from the plugin's
+    ``examples.py``: the fuzz check feeds near misses of them to the stream's normalizer."""
+    fuzz_examples: ClassVar[int] = 40
+    """Hypothesis examples per stream and kind (arbitrary JSON, near misses) in the fuzz check."""
+    crash_stream: ClassVar[str | None] = None
+    """The stream the outage and SIGKILL-and-resume checks run (default: the first of
+    sample_params); pick one that takes several pages."""
+    crash_examples: ClassVar[int] = 2
+    """Hypothesis examples (kill points and output formats) in the SIGKILL-and-resume check."""
 
     # -- parametrisation -------------------------------------------------------------
 
@@ -307,14 +331,24 @@ class ContractSuite:
     def test_same_records_under_faults(self, stream_name: str) -> None:
         with self.sandbox() as running:
             clean, _ = self.fetch(running, stream_name)
-        with self.sandbox(faults=self.faults) as running:
-            # Short backoff: the check is that nothing is lost, not how long the engine waits.
-            faulty, report = self.fetch(running, stream_name, backoff_initial=0.02)
-            seen = running.faults_seen
-        assert comparable(faulty) == comparable(clean)
-        injected = sum(n for kind, n in seen.items() if kind != "requests")
-        assert injected >= 1, "the fault plan injected nothing; the check proved nothing"
-        assert report.retries >= injected - sum(n for k, n in seen.items() if k == "throttled"), (seen, report.retries)
+        plan = Faults.parse(self.faults)
+        served = 0
+        # Runs with the plan's seed, then the next seeds, until the plan has met
+        # fault_requests requests: a stream of two pages meets every kind of fault too.
+        for seed in range(plan.seed, plan.seed + 20):
+            with self.sandbox(faults=attrs.evolve(plan, seed=seed)) as running:
+                # Short backoff: the check is that nothing is lost, not how long the engine waits.
+                faulty, report = self.fetch(running, stream_name, backoff_initial=0.02, read_timeout=self.fault_read_timeout)
+                seen = running.faults_seen
+            assert comparable(faulty) == comparable(clean), f"seed {seed}: {seen}"
+            injected = sum(n for kind, n in seen.items() if kind != "requests")
+            assert injected >= 1, "the fault plan injected nothing; the check proved nothing"
+            throttled = seen.get("throttled", 0)
+            assert report.retries >= injected - throttled, (seed, seen, report.retries)
+            FAULT_TALLY.update(seen)
+            served += seen["requests"]
+            if served >= self.fault_requests:
+                break
 
     def test_no_credential_in_logs_or_errors(self, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> None:
         stream = next(iter(self.sample_params), self._vendor().streams[0].name)
@@ -364,3 +398,181 @@ class ContractSuite:
             env_vars = [vendor.env_var(name) for group in vendor.auth.fields() for name in group]
             assert any(var in str(error) for var in env_vars), f"the AuthError should name one of {env_vars}: {error}"
         assert not any(v and v in text for v in credentials.values()), "the error shows a credential"
+
+    # -- proofs: an outage past the retry budget, SIGKILL and --resume, fuzzed payloads --
+
+    def test_an_outage_past_the_retry_budget_is_typed_and_resumable(self, tmp_path: Any) -> None:
+        """The sandbox goes down half-way through the run (503 to every request from then on):
+        the run ends with a typed error that says what to do, the pages written so far are
+        intact (whole lines), and ``resume`` against a healthy sandbox completes the output
+        with exactly the records of a clean run."""
+        from socialtap.errors import ChainsFailedError, VendorError
+        from socialtap.runner import run_to_output
+        from socialtap.testing.crash import output_rows
+
+        stream_name = self.crash_stream or next(iter(self.sample_params))
+
+        def into(running: RunningSandbox, out: Any, state: Any, **options: Any) -> RunReport:
+            # sandbox=True: the task is identified as the vendor's sandbox, not by its port,
+            # so a resume against a sandbox served again is the same task.
+            task = self.task(running, stream_name, state=str(state), sandbox=True, **options)
+            return run_to_output(task, "jsonl", str(out), plugin_manager=make_plugin_manager())
+
+        with self.sandbox() as running:
+            into(running, tmp_path / "clean.jsonl", tmp_path / "clean.sqlite")
+            needed = running.faults_seen["requests"]
+        out, state = tmp_path / "out.jsonl", tmp_path / "state.sqlite"
+        with self.sandbox(faults=Faults(outage_after=needed // 2)) as running:
+            with pytest.raises(SocialtapError) as caught:
+                into(running, out, state, max_attempts=2, backoff_initial=0.01)
+            outage = running.faults_seen.get("outage", 0)
+        error = caught.value
+        assert isinstance(error, (VendorError, ChainsFailedError)), f"{type(error).__name__}: {error}"
+        assert ADVICE.search(str(error)), f"the error does not say what to do: {error}"
+        assert error.exit_code != 0  # what `socialtap run` exits with
+        assert outage >= 1
+        for part in tmp_path.glob(".out.jsonl.*.part"):  # what the failed run wrote, kept for the resume
+            output_rows(part, "jsonl")
+        with self.sandbox() as running:
+            into(running, out, state, resume=True)
+        assert output_rows(out, "jsonl") == output_rows(tmp_path / "clean.jsonl", "jsonl")
+        assert not list(tmp_path.glob(".out.jsonl.*.part"))
+        FAULT_TALLY["outage"] += outage
+
+    def test_sigkill_after_k_pages_then_resume_gives_exactly_the_records(self, tmp_path: Any) -> None:
+        """``socialtap run`` in its own process is SIGKILLed when it asks for page k+1 (k drawn
+        by hypothesis), then run again with ``--resume``: together, exactly the records of an
+        uninterrupted run, in JSON Lines and in SQLite, with no half line and no damaged file."""
+        import os
+        import subprocess
+        import sys
+        import tempfile
+        from pathlib import Path
+
+        from hypothesis import HealthCheck, given, settings
+        from hypothesis import strategies as st
+
+        from socialtap.runner import run_to_output
+        from socialtap.testing.crash import KillAfter, output_rows
+        from socialtap.testing.server import stop_process
+
+        stream = self.crash_stream or next(iter(self.sample_params))
+        vendor = self._vendor()
+        clean: dict[str, list[str]] = {}
+        with self.sandbox() as running:
+            for fmt in ("jsonl", "sqlite"):
+                out = tmp_path / f"clean.{fmt}"
+                task = self.task(running, stream, state=str(tmp_path / f"clean-{fmt}.state"), sandbox=True)
+                run_to_output(task, fmt, str(out), plugin_manager=make_plugin_manager())
+                clean[fmt] = output_rows(out, fmt)
+            pages = running.faults_seen["requests"] // 2
+        assert clean["jsonl"], f"{stream} gave no records to resume"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALTAP_")}
+
+        def cli(running: RunningSandbox, out: Path, state: Path, *extra: str) -> subprocess.Popen[bytes]:
+            args = ["run", self.vendor, stream, "--params", json.dumps(self.sample_params[stream])]
+            args += ["--base-url", running.base_url, "--state", str(state), "-o", str(out), *extra]
+            creds = {vendor.env_var(k): v for k, v in running.credentials.items()}
+            return subprocess.Popen(
+                [sys.executable, "-m", "socialtap.cli", *args],
+                env={**env, **creds, "XDG_STATE_HOME": str(out.parent / "xdg")},
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                start_new_session=True,  # its own process group: the kill takes all of it
+            )
+
+        @settings(
+            max_examples=self.crash_examples,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(k=st.integers(1, max(1, pages - 1)), fmt=st.sampled_from(["jsonl", "sqlite"]))
+        def killed_and_resumed(k: int, fmt: str) -> None:
+            with tempfile.TemporaryDirectory(dir=tmp_path) as tmp:
+                out, state = Path(tmp) / f"out.{fmt}", Path(tmp) / "state.sqlite"
+                killer: list[KillAfter] = []
+                with self.sandbox(wrap=lambda app: killer.append(KillAfter(app, after=k)) or killer[0]) as running:
+                    process = cli(running, out, state)
+                    killer[0].pgid = process.pid
+                    try:
+                        _, err = process.communicate(timeout=300)
+                    finally:
+                        stop_process(process)
+                    if killer[0].killed:
+                        KILL_TALLY["kills"] += 1
+                        assert process.returncode == -9, err.decode()[-2000:]
+                    if out.exists():  # what the kill left: whole lines, an intact database
+                        output_rows(out, fmt)
+                    killer[0].after = None
+                    resumed = cli(running, out, state, "--resume")
+                    try:
+                        _, err = resumed.communicate(timeout=300)
+                    finally:
+                        stop_process(resumed)
+                assert resumed.returncode == 0, err.decode()[-2000:]
+                assert output_rows(out, fmt) == clean[fmt], f"killed after {k} pages, resumed: not the clean run's records"
+                assert not list(Path(tmp).glob(".*.part")), "a part file was left behind"
+
+        killed_and_resumed()
+
+    def test_normalizer_lets_only_payload_errors_escape(self, stream_name: str) -> None:
+        """Arbitrary JSON and near misses of the docs' examples (``payload_examples``) into the
+        stream's normalizer: records that survive the round trip, or a PayloadError that names
+        the vendor and a field path; nothing else (no KeyError, TypeError, AttributeError)."""
+        from hypothesis import HealthCheck, given, settings
+
+        from socialtap.errors import PayloadError, VendorError
+        from socialtap.runner import first_requests, make_engine, prepare
+        from socialtap.testing.fuzz import documented_keys, json_values, near_misses
+
+        vendor, pm = self._vendor(), make_plugin_manager()
+        stream = vendor.stream(stream_name)
+        documented = self.payload_examples.get(stream_name)
+        bodies = documented if isinstance(documented, list) else [documented] if documented is not None else []
+        with self.sandbox() as running:
+            prepared = prepare(self.task(running, stream_name), plugin_manager=pm)
+            request = first_requests(prepared)[0]
+            if not bodies:  # no docs example given: the sandbox's answer stands in for it
+                engine = make_engine(prepared)
+                try:
+                    bodies = [engine.fetch(request).payload]
+                finally:
+                    engine.close()
+        keys = documented_keys(bodies) | {"$"}
+
+        def check(payload: Any) -> None:
+            FUZZ_TALLY["payloads"] += 1
+            try:
+                records = list(pm.hook.socialtap_normalize(vendor=vendor, stream=stream, request=request, payload=payload) or ())
+            except PayloadError as exc:
+                message = str(exc)
+                assert self.vendor in message or exc.vendor == self.vendor, f"the PayloadError names no vendor: {message}"
+                assert any(key in message for key in keys), f"the PayloadError names no field: {message}"
+                return
+            except VendorError as exc:
+                # A well-formed body the docs give a meaning to (Upload-Post's "success": false)
+                # is the vendor's own error: typed, and saying what to do.
+                assert ADVICE.search(str(exc)), f"the error does not say what to do: {exc}"
+                return
+            for record in records:
+                assert from_item(json.loads(dumps(to_item(record)))) == record, f"round trip changed {record}"
+
+        for strategy in (json_values(), near_misses(bodies)):
+            settings(
+                max_examples=self.fuzz_examples,
+                derandomize=True,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )(given(payload=strategy)(check))()
+
+
+FAULT_TALLY: Counter[str] = Counter()
+"""Faults injected by the contract checks in this process, by kind (the terminal summary prints it)."""
+KILL_TALLY: Counter[str] = Counter()
+"""Runs SIGKILLed by the crash check in this process."""
+FUZZ_TALLY: Counter[str] = Counter()
+"""Payloads fed to normalizers by the fuzz check in this process."""

@@ -52,6 +52,16 @@ def echo_values(authorization: str) -> list[str]:
     return [v for v in values if v]
 
 
+def base64_forms(value: str) -> list[str]:
+    """``value`` base64-encoded, standard and URL-safe, with and without its padding: a
+    secret a text holds encoded is still the secret (a canary looks for these too)."""
+    import base64
+
+    raw = value.encode()
+    forms = {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
+    return sorted(forms | {f.rstrip("=") for f in forms})
+
+
 class EchoSecrets:
     """WSGI middleware echoing the received credentials (see the module doc).
 
@@ -160,4 +170,4 @@ def _url(environ: dict) -> str:
     return f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
 
 
-__all__ = ["EchoSecrets", "decoded_basic", "echo_values"]
+__all__ = ["EchoSecrets", "base64_forms", "decoded_basic", "echo_values"]

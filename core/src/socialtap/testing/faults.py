@@ -47,7 +47,8 @@ def _rate(value: float, name: str) -> float:
 
 @attrs.frozen
 class Faults:
-    """A fault plan. Rates are fractions of requests (0..1); ``first_errors`` fails the first N requests with 503."""
+    """A fault plan. Rates are fractions of requests (0..1); ``first_errors`` fails the first N requests with 503;
+    ``outage_after`` answers 503 to every request after the N-th (an outage no retry budget outlasts)."""
 
     latency: float = 0.0
     error_rate: float = attrs.field(default=0.0, converter=float)
@@ -58,6 +59,7 @@ class Faults:
     throttle: float | None = None
     retry_after: int = 1
     first_errors: int = 0
+    outage_after: int | None = None
     seed: int = 0
 
     KEYS = (
@@ -70,6 +72,7 @@ class Faults:
         "throttle",
         "retry_after",
         "first_errors",
+        "outage_after",
         "seed",
     )
 
@@ -89,7 +92,7 @@ class Faults:
                     if not match:
                         raise ConfigError(f"throttle={text!r} must look like 5/s or 100/min")
                     values[key] = float(match.group(1)) / (1 if match.group(2) == "s" else 60)
-                elif key in ("seed", "retry_after", "first_errors"):
+                elif key in ("seed", "retry_after", "first_errors", "outage_after"):
                     values[key] = int(text)
                 else:
                     values[key] = _rate(float(text), key)
@@ -132,10 +135,14 @@ class FaultInjector:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         faults = self.faults
-        if self._count("requests") <= faults.first_errors:
+        number = self._count("requests")
+        if number <= faults.first_errors:
             # A guaranteed failure up front, so even a one-request run meets a fault.
             self._count("error_503")
             return self._json(start_response, "503 Service Unavailable", {"detail": "injected server error"})
+        if faults.outage_after is not None and number > faults.outage_after:
+            self._count("outage")
+            return self._json(start_response, "503 Service Unavailable", {"detail": "injected outage"})
         if faults.latency:
             time.sleep(faults.latency)
         if self._window is not None:

@@ -246,6 +246,47 @@ def stop_process(process: subprocess.Popen) -> None:
             pipe.close()
 
 
+@contextmanager
+def serve_redis(directory: str) -> Iterator[str | None]:
+    """A throwaway ``redis-server`` on 127.0.0.1 (no persistence, files in ``directory``):
+    its ``redis://`` URL, or None when no redis-server is installed. Stopped on exit."""
+    import shutil
+    import time
+
+    server = shutil.which("redis-server")
+    if server is None:
+        yield None
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(directory)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30  # a guard against a hang, not a measurement
+        while not _pong(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start (exit status {process.poll()})")
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop_process(process)
+
+
+def _pong(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
 def _child(spec_text: str) -> None:
     """The child side of :func:`serve_app_in_subprocess`."""
     import importlib
@@ -279,4 +320,3 @@ def _child(spec_text: str) -> None:
         served.server.serve_forever(poll_interval=0.05)
     finally:
         served.server.server_close()
-

@@ -137,7 +137,7 @@ def _platform_key(value: Any, where: str) -> str:
 
 def _object(payload: Any, where: str) -> Mapping[str, Any]:
     if not isinstance(payload, Mapping):
-        raise PayloadError(f"uploadpost {where} response is not a JSON object: {type(payload).__name__}", vendor=VENDOR)
+        raise PayloadError(f"uploadpost {where} response is not a JSON object: {type(payload).__name__} @ $", vendor=VENDOR)
     return payload
 
 
@@ -172,7 +172,7 @@ def normalize_profile_analytics(payload: Any, request: Any) -> Iterator[Record]:
         if requested not in body:
             log.warning("uploadpost: analytics of %s answered nothing for %s, which was requested", profile, requested)
     for key, entry in body.items():
-        platform = _platform_key(key, "profile_analytics")
+        platform = _platform_key(key, "profile_analytics @ $")
         if platform not in params.platforms:
             # "each key corresponds to a requested platform": anything else is not analytics.
             log.warning("uploadpost: analytics of %s answered %r, which was not requested; skipped", profile, platform)
@@ -247,7 +247,7 @@ def normalize_total_impressions(payload: Any, request: Any) -> Iterator[Record]:
     else:
         data = structure_payload(body, ImpressionTotals, vendor=VENDOR, where="total_impressions")
     _succeeded(data.success, "total-impressions")
-    _same(getattr(request.params, "profile_username", None), data.profile_username, "profile")
+    _same(getattr(request.params, "profile_username", None), data.profile_username, "profile_username")
     if isinstance(data, MetricTotals):
         yield from metric_totals(data, fetched)
     else:
@@ -395,7 +395,7 @@ def post_records(
 def normalize_platform_metrics(payload: Any, request: Any) -> Iterator[Record]:
     """Each platform's metrics configuration as relations of the platform to its metrics."""
     for key, entry in _object(payload, "platform_metrics").items():
-        platform = _platform_key(key, "platform_metrics")
+        platform = _platform_key(key, "platform_metrics @ $")
         config = structure_payload(entry, PlatformConfig, vendor=VENDOR, where=f"platform_metrics {platform}")
         if config.primary_impressions_field is not None:
             yield Relation(VENDOR, platform, platform, "primary_impressions_field", config.primary_impressions_field)

@@ -9,7 +9,7 @@ import attrs
 from socialtap import Account, Check, Credential, Observation, Post, RateLimit, Relation, Stream, Vendor, hookimpl
 from socialtap.auth import Bearer
 from socialtap.declarations import Window
-from socialtap.errors import AuthError, ConfigError, NotFoundError
+from socialtap.errors import AuthError, ConfigError, NotFoundError, PayloadError
 from socialtap.pagination import NextLink, PageNumber
 from socialtap.params import date_range_problems
 from socialtap.records import observation, utcnow
@@ -65,15 +65,23 @@ def normalize_profile(profile: models.Profile, request):
         )
 
 
+def _parsed(parse, value: str, path: str):
+    """``parse(value)``, or a PayloadError naming the field: a vendor's bad date is its error, not a crash."""
+    try:
+        return parse(value)
+    except ValueError:
+        raise PayloadError(f"example: {path} {value!r} is not in the documented ISO 8601 form", vendor=VENDOR) from None
+
+
 def normalize_posts(page: models.PostPage, request):
-    for item in page.data:
+    for i, item in enumerate(page.data):
         yield Post(
             VENDOR,
             PLATFORM,
             item.id,
             account_id=item.profile_id,
             text=item.text,
-            created_at=dt.datetime.fromisoformat(item.created_at),
+            created_at=_parsed(dt.datetime.fromisoformat, item.created_at, f"data[{i}].created_at"),
             metrics={"likes": item.likes, "comments": item.comments},
         )
 
@@ -84,9 +92,10 @@ def normalize_mentions(page: models.MentionPage, request):
 
 
 def normalize_series(response: models.SeriesResponse, request):
-    for item in response.items:
-        for point in item.views:
-            yield Observation(VENDOR, PLATFORM, "account", item.id, "views", point.value, date=dt.date.fromisoformat(point.date))
+    for i, item in enumerate(response.items):
+        for j, point in enumerate(item.views):
+            day = _parsed(dt.date.fromisoformat, point.date, f"items[{i}].views[{j}].date")
+            yield Observation(VENDOR, PLATFORM, "account", item.id, "views", point.value, date=day)
 
 
 STREAMS = (
