@@ -161,3 +161,23 @@ def test_the_lookback_of_a_stream_is_dlts_lag_so_revised_days_are_fetched_again_
             counts.append(db.execute('SELECT COUNT(*), COUNT(DISTINCT _key) FROM social."uploadpost_observation"').fetchone())
     assert windows == [("2026-03-01", "2026-03-05"), ("2026-03-04", "2026-03-07")], "the bookmark day minus one"
     assert all(rows == keys for rows, keys in counts) and counts[1][0] > counts[0][0]
+
+
+def test_no_credential_reaches_the_pipeline_files_or_the_warehouse_even_when_the_vendor_echoes_it(tmp_path):
+    # The sandbox quotes the Authorization header back in every body and header: the
+    # records are redacted (socialtap.runner), and nothing dlt keeps may hold a secret.
+    from socialtap.plugins import get_registry
+    from socialtap.secrets import secret_values
+    from socialtap.testing import EchoSecrets
+    from socialtap.testing.echo import base64_forms
+
+    echo = EchoSecrets.wrapper(status=None)
+    sandbox = load(tmp_path, dt.date(2026, 3, 5), wrap=echo)
+    assert sandbox.served.app.echoed > 0, "the vendor must have echoed the credentials for this test to mean anything"
+    vendor = get_registry().get("shareablee")
+    secrets = {s for s in secret_values(sandbox.credentials, scheme=vendor.auth) if len(s) >= 8}
+    forms = {form.encode() for secret in secrets for form in [secret, *base64_forms(secret)]}
+    files = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert any(path.suffix == ".duckdb" for path in files) and len(files) > 3
+    leaks = [(str(path.relative_to(tmp_path)), form) for path in files for form in forms if form in path.read_bytes()]
+    assert leaks == []
