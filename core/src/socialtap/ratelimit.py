@@ -53,7 +53,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -195,8 +195,9 @@ class SlidingWindow:
             self._changed.notify_all()
 
 
-_WINDOWS: dict[tuple[str, int, float], SlidingWindow] = {}
-_LIMITERS: dict[tuple[Backend, str, int, int], Limiter] = {}
+# Every bucket of this process (SlidingWindows and pyrate-limiter Limiters), by what
+# identifies it, so all tasks of a process share one per (backend, key, limit).
+_SHARED: dict[tuple[Any, ...], Any] = {}
 _LIMITERS_LOCK = threading.Lock()
 
 
@@ -209,31 +210,32 @@ def reset_limiters() -> None:
     next one wait. SQLite and Redis buckets keep their counts: those live outside.
     """
     with _LIMITERS_LOCK:
-        _LIMITERS.clear()
-        _WINDOWS.clear()
+        _SHARED.clear()
+
+
+def _shared(cache_key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    """The process's bucket for ``cache_key``, built by ``build`` on first use."""
+    with _LIMITERS_LOCK:
+        found = _SHARED.get(cache_key)
+        if found is None:
+            found = _SHARED[cache_key] = build()
+        return found
 
 
 def _window(key: str, limit: RateLimit) -> SlidingWindow:
-    """One SlidingWindow per (key, limit) per process, so all tasks of a process share it."""
-    cache_key = (key, limit.requests, limit.per)
-    with _LIMITERS_LOCK:
-        window = _WINDOWS.get(cache_key)
-        if window is None:
-            window = _WINDOWS[cache_key] = SlidingWindow(limit.requests, limit.per)
-        return window
+    """The in-memory window of (key, limit), shared by every task of the process."""
+    return _shared(("memory", key, limit.requests, limit.per), lambda: SlidingWindow(limit.requests, limit.per))  # type: ignore[no-any-return]
 
 
 def _limiter(backend: Backend, key: str, rate: Rate) -> Limiter:
-    """One Limiter per (backend, key, rate) per process, so all tasks of a process share it."""
-    cache_key = (backend, key, rate.limit, rate.interval)
-    with _LIMITERS_LOCK:
-        limiter = _LIMITERS.get(cache_key)
-        if limiter is None:
-            from pyrate_limiter import Limiter
+    """The pyrate-limiter Limiter of (backend, key, rate), shared by every task of the process."""
 
-            limiter = Limiter(_bucket(backend, key, rate), buffer_ms=5)
-            _LIMITERS[cache_key] = limiter
-        return limiter
+    def build() -> Limiter:
+        from pyrate_limiter import Limiter
+
+        return Limiter(_bucket(backend, key, rate), buffer_ms=5)
+
+    return _shared((backend, key, rate.limit, rate.interval), build)  # type: ignore[no-any-return]
 
 
 def _bucket(backend: Backend, key: str, rate: Rate):  # type: ignore[no-untyped-def]
