@@ -87,6 +87,21 @@ def cost_problem(vendor: Any, yes: bool, how_to_agree: str = "--yes") -> str | N
     return None
 
 
+def sandbox_check_params(
+    vendor_name: str, params: Mapping[str, Any], *, yes: bool, how_to_agree: str = "--yes"
+) -> dict[str, Any]:
+    """For a check against the vendor's sandbox: refuse it before the sandbox starts when
+    it may not run (:func:`cost_problem`), else ``params`` over the sandbox's own values
+    for what the check needs (``Check.sandbox_params``)."""
+    from socialtap.plugins import get_registry
+
+    vendor = get_registry().get(vendor_name)
+    problem = cost_problem(vendor, yes, how_to_agree)
+    if problem is not None:
+        raise ConfigError(problem)
+    return {**vendor.check.sandbox_params, **params}
+
+
 def run_check(
     vendor_name: str,
     *,
@@ -167,16 +182,11 @@ def check_command(
         credentials = settings.credentials or None
         params = parse_param_pairs(pairs)
         if sandbox:
-            from socialtap.plugins import get_registry
             from socialtap.testing import serve_sandbox
 
-            declared = get_registry().get(vendor)
-            problem = cost_problem(declared, yes)  # before the sandbox starts
-            if problem is not None:
-                raise ConfigError(problem)
+            params = sandbox_check_params(vendor, params, yes=yes)
             running = stack.enter_context(serve_sandbox(vendor))
             options = attrs.evolve(options, base_url=running.base_url, sandbox=True)
             credentials = running.credentials
-            params = {**declared.check.sandbox_params, **params}
         result = run_check(vendor, credentials=credentials, options=options, yes=yes, params=params)
         click.echo(json.dumps(result.as_dict()) if as_json else f"ok: {result.message}")

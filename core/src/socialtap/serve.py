@@ -194,7 +194,7 @@ class ServeApp:
         return _json(items)
 
     def on_check(self, request: Request) -> Response:
-        from socialtap.check import cost_problem, run_check
+        from socialtap.check import run_check, sandbox_check_params
 
         body = _json_object(request, '{"vendor": ..., "yes": false, "params": {}}')
         unknown = sorted(set(body) - {"vendor", "yes", "params", "credentials"})
@@ -205,12 +205,9 @@ class ServeApp:
             raise ConfigError("vendor is a required string; yes, if given, is true or false; params, if given, an object")
         options, credentials = Options(), self._credentials(request, body)
         if self.sandbox:
-            problem = cost_problem(get_registry().get(vendor), yes, '"yes": true')
-            if problem is not None:  # refused before a sandbox is even started
-                raise ConfigError(problem)
+            params = sandbox_check_params(vendor, params, yes=yes, how_to_agree='"yes": true')
             running = self._sandbox(vendor)
             options, credentials = Options(base_url=running.base_url, sandbox=True), credentials or running.credentials
-            params = {**get_registry().get(vendor).check.sandbox_params, **params}
         try:
             result = run_check(
                 vendor, credentials=credentials, options=options, yes=yes, how_to_agree='"yes": true', params=params
