@@ -17,11 +17,16 @@ from urllib.parse import unquote
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 
+def _count_connection(server: Any) -> None:
+    # ServedApp.connections: a client that keeps its connection alive opens one.
+    with server.counter_lock:
+        server.connections += 1
+
+
 class _QuietHandler(WSGIRequestHandler):
     def setup(self) -> None:
         super().setup()
-        with self.server.counter_lock:  # type: ignore[attr-defined]
-            self.server.connections += 1  # type: ignore[attr-defined]
+        _count_connection(self.server)
 
     def log_request(self, *args: Any, **kwargs: Any) -> None:  # no access log in test output
         pass
@@ -42,8 +47,7 @@ class _KeepAliveHandler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with self.server.counter_lock:  # type: ignore[attr-defined]
-            self.server.connections += 1  # type: ignore[attr-defined]
+        _count_connection(self.server)
 
     def log_message(self, format: str, *args: Any) -> None:  # no access log in test output
         pass
