@@ -144,27 +144,42 @@ def startup_section(reps: int) -> list[list[str]]:
 # -- 3. rate ---------------------------------------------------------------------------
 
 
-RATE_PROGRAM = """
-import json, sys
+# One fan-out run of `requests` one-page chains: argv = server URL, rate limit per second
+# (0: none), the engine tests' folder (engine_support), requests, concurrency. Prints the
+# seconds the run itself took, without the interpreter's start.
+FANOUT_PROGRAM = """
+import sys, time
+import attrs
 from socialtap import Options, Task, iter_records
 from socialtap.declarations import RateLimit
-from socialtap.plugins import make_plugin_manager
-sys.path.insert(0, sys.argv[3])
-from engine_support import TOKEN, VendorPlugin, make_vendor
 from socialtap.pagination import NextLink
-vendor = make_vendor("bench_rate", RateLimit(int(sys.argv[2]), 1.0))
-import attrs
+from socialtap.plugins import make_plugin_manager
+url, limit, tests, requests, concurrency = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+sys.path.insert(0, tests)
+from engine_support import TOKEN, VendorPlugin, make_vendor
+vendor = make_vendor("bench_fanout", RateLimit(limit, 1.0) if limit else None)
 stream = attrs.evolve(vendor.streams[0], pagination=NextLink("next"), normalize=lambda payload, request: ())
 vendor = attrs.evolve(vendor, streams=(stream,))
 pm = make_plugin_manager(extra=(VendorPlugin(vendor),))
-keys = [f"k{i}" for i in range(int(sys.argv[4]))]
-task = Task(vendor.name, "items", {"key": keys}, {"token": TOKEN}, Options(base_url=sys.argv[1] + "/api", concurrency=8))
-import time
+keys = [f"k{i}" for i in range(requests)]
+task = Task(vendor.name, "items", {"key": keys}, {"token": TOKEN}, Options(base_url=url + "/api", concurrency=concurrency))
 started = time.perf_counter()
 for _ in iter_records(task, plugin_manager=pm):
     pass
 print(time.perf_counter() - started)
 """
+
+
+def fan_out(url: str, *, limit: int, requests: int, concurrency: int) -> float:
+    """Run FANOUT_PROGRAM in a fresh interpreter; the seconds the run took."""
+    done = subprocess.run(
+        [PYTHON, "-c", FANOUT_PROGRAM, url, str(limit), str(ROOT / "core" / "tests"), str(requests), str(concurrency)],
+        check=True,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
+    return float(done.stdout.strip().splitlines()[-1])
 
 
 def rate_section(runs: int, requests: int = 150, limit: int = 5) -> list[list[str]]:
@@ -174,12 +189,7 @@ def rate_section(runs: int, requests: int = 150, limit: int = 5) -> list[list[st
         with serve_app_in_subprocess(
             "servers:RateApp", kwargs={"limit": limit, "per": 1.0}, sys_path=(str(HERE),), keep_alive=True
         ) as server:
-            subprocess.run(
-                [PYTHON, "-c", RATE_PROGRAM, server.url, str(limit), str(ROOT / "core" / "tests"), str(requests)],
-                check=True,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-            )
+            fan_out(server.url, limit=limit, requests=requests, concurrency=8)
             state = server.state("arrivals", "throttled")
         arrivals = sorted(state["arrivals"])
         # The first window's burst is free; the sustained rate is what follows it.
@@ -199,11 +209,6 @@ def rate_section(runs: int, requests: int = 150, limit: int = 5) -> list[list[st
 # -- 4. concurrency --------------------------------------------------------------------
 
 
-CONCURRENCY_PROGRAM = RATE_PROGRAM.replace("RateLimit(int(sys.argv[2]), 1.0)", "None").replace(
-    "concurrency=8", "concurrency=int(sys.argv[2])"
-)
-
-
 def concurrency_section(requests: int = 200, latency: float = 0.05) -> list[list[str]]:
     """``requests`` independent requests at ``latency`` server latency: fraction of the ideal time."""
     rows = []
@@ -211,14 +216,7 @@ def concurrency_section(requests: int = 200, latency: float = 0.05) -> list[list
         with serve_app_in_subprocess(
             "servers:LatencyApp", kwargs={"latency": latency}, sys_path=(str(HERE),), keep_alive=True
         ) as server:
-            done = subprocess.run(
-                [PYTHON, "-c", CONCURRENCY_PROGRAM, server.url, str(concurrency), str(ROOT / "core" / "tests"), str(requests)],
-                check=True,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-            )
-            elapsed = float(done.stdout.strip().splitlines()[-1])  # the run itself, not the interpreter's start
+            elapsed = fan_out(server.url, limit=0, requests=requests, concurrency=concurrency)
             peak = server.state("peak_in_flight")["peak_in_flight"]
         ideal = math.ceil(requests / concurrency) * latency
         rows.append(
